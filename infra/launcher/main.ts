@@ -1,0 +1,104 @@
+// The local launcher: `node infra/launcher/main.ts up|down|reset|status|pin` (see infra/README.md).
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { pinArtifact } from './artifacts.ts';
+import { launcherConfig } from './config.ts';
+import { infraPaths } from './paths.ts';
+import { down, reset, type Stack, status, up } from './stack.ts';
+
+const usage = `usage: node infra/launcher/main.ts <command>
+  up [--brokers 1|3]   start PostgreSQL checks, Kafka and the registry; wait until they answer
+  down                 stop the processes the launcher started
+  reset                down, then wipe Kafka data, logs and Tally's databases
+  status               what is running
+  pin <kafka|apicurio> <version>   fetch a version and record its checksums`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { brokers: { type: 'string' } } });
+  const [command, ...rest] = positionals;
+  const stack: Stack = { paths: infraPaths(), config: launcherConfig(), log: (line) => console.log(`[infra] ${line}`) };
+
+  switch (command) {
+    case 'up': {
+      const brokers = values.brokers === undefined ? undefined : Number(values.brokers);
+      if (brokers !== undefined && brokers !== 1 && brokers !== 3) throw new Error(`--brokers must be 1 or 3, got ${values.brokers}`);
+      return withLock(stack, () => up(stack, brokers === undefined ? {} : { brokers }).then(() => 0));
+    }
+    case 'down':
+      return withLock(stack, () => down(stack).then(() => 0));
+    case 'reset':
+      return withLock(stack, () => reset(stack).then(() => 0));
+    case 'status':
+      return status(stack) ? 0 : 3;
+    case 'pin': {
+      const [kind, version] = rest;
+      if ((kind !== 'kafka' && kind !== 'apicurio') || !version) break;
+      stack.log(`recorded ${await pinArtifact(stack.paths, { kind, version })}`);
+      return 0;
+    }
+  }
+  console.error(usage);
+  return 2;
+}
+
+/** One launcher at a time: `pnpm dev` and `pnpm test` in two terminals must not race. */
+async function withLock(stack: Stack, work: () => Promise<number>): Promise<number> {
+  const lock = join(stack.paths.run, 'launcher.lock');
+  mkdirSync(stack.paths.run, { recursive: true });
+  for (let waited = 0; ; waited += 500) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      if (!holderAlive(lock)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (waited % 10_000 === 0) stack.log('waiting for another launcher to finish');
+      await sleep(500);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function holderAlive(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    // TRICKY: the holder creates the folder before it writes its pid; a young folder is taken.
+    try {
+      return Date.now() - statSync(lock).mtimeMs < 10_000;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// NOTE: kafkajs 2.2.4 arms a timer with a negative delay when its request queue is idle; Node 24
+// warns about it on every readiness probe. Harmless (the timer fires at once), so kept out of sight.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') console.warn(warning);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[infra] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,29 @@
+import { join, resolve } from 'node:path';
+
+/** Where the launcher keeps everything it fetches and runs: one ignored folder, `.local/`. */
+export interface InfraPaths {
+  root: string;
+  local: string;
+  artifacts: string;
+  data: string;
+  logs: string;
+  run: string;
+  checksums: string;
+  maven: string;
+  kafkaConfig: string;
+}
+
+export function infraPaths(root = resolve(import.meta.dirname, '..', '..')): InfraPaths {
+  const local = join(root, '.local');
+  return {
+    root,
+    local,
+    artifacts: join(local, 'artifacts'),
+    data: join(local, 'data'),
+    logs: join(local, 'logs'),
+    run: join(local, 'run'),
+    checksums: join(root, 'infra', 'checksums'),
+    maven: join(root, 'infra', 'maven'),
+    kafkaConfig: join(root, 'infra', 'kafka'),
+  };
+}
