@@ -111,7 +111,11 @@ async function download(paths: InfraPaths, artifact: Artifact): Promise<string> 
     // NOTE: `copy` of the one tarball, run outside any project (cwd has no pom).
     await run(
       'mvn',
-      [...common, `-Dartifact=io.apicurio:apicurio-registry-app:${artifact.version}:tar.gz:all`, `${MAVEN_DEPENDENCY_PLUGIN_LENIENT}:copy`],
+      [
+        ...common,
+        `-Dartifact=io.apicurio:apicurio-registry-app:${artifact.version}:tar.gz:all`,
+        `${MAVEN_DEPENDENCY_PLUGIN_LENIENT}:copy`,
+      ],
       staging,
     );
   }

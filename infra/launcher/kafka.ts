@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -83,11 +83,27 @@ export function prepareKafka(paths: InfraPaths, layout: KafkaLayout, libs: strin
     const logDir = join(dir, name);
     const propsFile = join(dir, `${name}.properties`);
     const props = serverProperties(layout, id, logDir);
-    writeFileSync(propsFile, `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+    writeFileSync(
+      propsFile,
+      `${Object.entries(props)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+    );
     if (!existsSync(join(logDir, 'meta.properties'))) {
       execFileSync(
         'java',
-        [...logging, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted'],
+        [
+          ...logging,
+          '-cp',
+          classpath,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          clusterId,
+          '-c',
+          propsFile,
+          '--ignore-formatted',
+        ],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       );
     }

@@ -23,7 +23,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const brokers = values.brokers === undefined ? undefined : Number(values.brokers);
-      if (brokers !== undefined && brokers !== 1 && brokers !== 3) throw new Error(`--brokers must be 1 or 3, got ${values.brokers}`);
+      if (brokers !== undefined && brokers !== 1 && brokers !== 3)
+        throw new Error(`--brokers must be 1 or 3, got ${values.brokers}`);
       return withLock(stack, () => up(stack, brokers === undefined ? {} : { brokers }).then(() => 0));
     }
     case 'down':

@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { artifactDir, ensureArtifact } from './artifacts.ts';
 import type { LauncherConfig } from './config.ts';
-import { type KafkaLayout, brokerAddresses, nodeName, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
+import { brokerAddresses, type KafkaLayout, nodeName, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
 import type { InfraPaths } from './paths.ts';
 import { databaseName, dropDatabases, ensureDatabases, redact, serverUrl } from './postgres.ts';
-import { REGISTRY_PORT, registrySpec, registryUrl, waitForRegistry } from './registry.ts';
 import { runningPid, startService, stopService, tailLog } from './processes.ts';
+import { REGISTRY_PORT, registrySpec, registryUrl, waitForRegistry } from './registry.ts';
 
 /** The whole local stack: PostgreSQL (checked, never started), Kafka, then the registry. */
 export interface Stack {
@@ -39,12 +39,16 @@ export async function up(stack: Stack, options: { brokers?: number } = {}): Prom
   const started = Date.now();
   const appDb = databaseName(config.databaseUrl);
   const created = await ensureDatabases(config.databaseUrl, [appDb, config.registryDatabase]);
-  log(`postgres   ${redact(serverUrl(config.databaseUrl, appDb))} answers${created.length ? ` (created ${created.join(', ')})` : ''}`);
+  log(
+    `postgres   ${redact(serverUrl(config.databaseUrl, appDb))} answers${created.length ? ` (created ${created.join(', ')})` : ''}`,
+  );
 
   const running = currentLayout(paths);
   const layout: KafkaLayout = { version: config.kafkaVersion, brokers: options.brokers ?? running?.brokers ?? 1 };
   if (running && (running.brokers !== layout.brokers || running.version !== layout.version)) {
-    log(`kafka      switching from ${running.brokers} broker(s) ${running.version} to ${layout.brokers} broker(s) ${layout.version}`);
+    log(
+      `kafka      switching from ${running.brokers} broker(s) ${running.version} to ${layout.brokers} broker(s) ${layout.version}`,
+    );
     await stopKafka(stack);
   }
   await startKafka(stack, layout);
@@ -108,7 +112,7 @@ function kafkaNodeNames(paths: InfraPaths): string[] {
 async function stopKafka(stack: Stack): Promise<void> {
   const names = kafkaNodeNames(stack.paths);
   const stopped = await Promise.all(names.map((name) => stopService(stack.paths, name)));
-  names.forEach((name, i) => stack.log(`${name.padEnd(10)} ${stopped[i] ? 'stopped' : 'was not running'}`));
+  for (const [i, name] of names.entries()) stack.log(`${name.padEnd(10)} ${stopped[i] ? 'stopped' : 'was not running'}`);
 }
 
 /** Stops exactly the processes this launcher started (by pid, checked against their identity). */
@@ -141,8 +145,8 @@ export function status(stack: Stack): boolean {
   }
   const layout = currentLayout(paths);
   if (layout) log(`kafka      ${layout.version}, ${layout.brokers} broker(s) at ${brokerAddresses(layout).join(',')}`);
-  log(`artifacts  ${existsSync(artifactDir(paths, { kind: 'kafka', version: stack.config.kafkaVersion })) ? 'fetched' : 'not fetched yet'}`);
+  log(
+    `artifacts  ${existsSync(artifactDir(paths, { kind: 'kafka', version: stack.config.kafkaVersion })) ? 'fetched' : 'not fetched yet'}`,
+  );
   return allUp && layout !== undefined;
 }
-
-export { nodeName };

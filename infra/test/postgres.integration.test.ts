@@ -11,5 +11,4 @@ describe('the local PostgreSQL', () => {
     const { rows } = await client.query<{ db: string; answer: number }>('SELECT current_database() AS db, 1 + 1 AS answer');
     expect(rows[0]).toEqual({ db: new URL(DATABASE_URL).pathname.slice(1), answer: 2 });
   });
-
 });

@@ -1,0 +1,33 @@
+import { ConfigError } from '@tally/config';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+describe('consumer config', () => {
+  it('defaults to the documented local contract', () => {
+    expect(loadConfig({})).toEqual({
+      kafkaBrokers: ['127.0.0.1:9092'],
+      schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/tally',
+      reportTopic: 'report-events',
+      deadLetterTopic: 'report-events.dlq',
+      consumerGroup: 'tally-aggregator',
+      port: 3001,
+      host: '127.0.0.1',
+      logLevel: 'info',
+    });
+  });
+
+  it.each([
+    ['CONSUMER_PORT', '-1'],
+    ['DATABASE_URL', 'http://127.0.0.1:5432/tally'],
+    ['DEAD_LETTER_TOPIC', 'dlq/x'],
+    ['KAFKA_BROKERS', '127.0.0.1'],
+  ])('refuses a bad %s and names it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));
+  });
+
+  it('refuses a dead-letter topic that is the report topic itself', () => {
+    expect(() => loadConfig({ REPORT_TOPIC: 'events', DEAD_LETTER_TOPIC: 'events' })).toThrow(/DEAD_LETTER_TOPIC: must differ/);
+  });
+});

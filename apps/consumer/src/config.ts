@@ -1,0 +1,45 @@
+import { ConfigError, httpUrl, kafkaBrokers, logLevel, parseEnv, port, postgresUrl, topicName } from '@tally/config';
+import { z } from 'zod';
+
+/** Everything the consumer reads from its environment; nothing else reads `process.env`. */
+const schema = z.object({
+  KAFKA_BROKERS: kafkaBrokers.default(['127.0.0.1:9092']),
+  SCHEMA_REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/tally'),
+  REPORT_TOPIC: topicName.default('report-events'),
+  DEAD_LETTER_TOPIC: topicName.default('report-events.dlq'),
+  CONSUMER_GROUP: z.string().min(1, 'must not be empty').default('tally-aggregator'),
+  CONSUMER_PORT: port.default(3001),
+  CONSUMER_HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: logLevel.default('info'),
+});
+
+export interface ConsumerConfig {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  databaseUrl: string;
+  reportTopic: string;
+  deadLetterTopic: string;
+  consumerGroup: string;
+  port: number;
+  host: string;
+  logLevel: z.output<typeof logLevel>;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): ConsumerConfig {
+  const parsed = parseEnv(schema, env);
+  if (parsed.DEAD_LETTER_TOPIC === parsed.REPORT_TOPIC) {
+    throw new ConfigError([`DEAD_LETTER_TOPIC: must differ from REPORT_TOPIC (both ${JSON.stringify(parsed.REPORT_TOPIC)})`]);
+  }
+  return {
+    kafkaBrokers: parsed.KAFKA_BROKERS,
+    schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
+    databaseUrl: parsed.DATABASE_URL,
+    reportTopic: parsed.REPORT_TOPIC,
+    deadLetterTopic: parsed.DEAD_LETTER_TOPIC,
+    consumerGroup: parsed.CONSUMER_GROUP,
+    port: parsed.CONSUMER_PORT,
+    host: parsed.CONSUMER_HOST,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}

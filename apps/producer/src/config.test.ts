@@ -1,0 +1,27 @@
+import { ConfigError } from '@tally/config';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+describe('producer config', () => {
+  it('defaults to the documented local contract', () => {
+    expect(loadConfig({})).toEqual({
+      kafkaBrokers: ['127.0.0.1:9092'],
+      schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
+      reportTopic: 'report-events',
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'info',
+    });
+  });
+
+  it.each([
+    ['PRODUCER_PORT', 'http'],
+    ['KAFKA_BROKERS', 'kafka'],
+    ['SCHEMA_REGISTRY_URL', 'registry:8081'],
+    ['REPORT_TOPIC', 'report events'],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses a bad %s and names it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));
+  });
+});

@@ -1,0 +1,1 @@
+export { valueSubject } from './subject.ts';
