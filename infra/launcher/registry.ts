@@ -26,24 +26,29 @@ export interface RegistryOptions {
 }
 
 export function registrySpec(paths: InfraPaths, appDir: string, options: RegistryOptions): ServiceSpec {
-  const db = new URL(options.databaseUrl);
   return {
     name: options.name,
     command: 'java',
     args: [...identityArgs(paths, options.name), '-Xms128m', '-Xmx512m', '-Djava.awt.headless=true', '-jar', runnerJar(appDir)],
     cwd: appDir,
-    env: {
-      QUARKUS_HTTP_HOST: '127.0.0.1',
-      QUARKUS_HTTP_PORT: String(options.port),
-      APICURIO_STORAGE_KIND: 'sql',
-      APICURIO_STORAGE_SQL_KIND: 'postgresql',
-      APICURIO_DATASOURCE_URL: `jdbc:postgresql://${db.host}${db.pathname}`,
-      APICURIO_DATASOURCE_USERNAME: decodeURIComponent(db.username) || 'postgres',
-      // With trust auth any password is accepted; the JDBC driver still wants one.
-      APICURIO_DATASOURCE_PASSWORD: decodeURIComponent(db.password) || 'postgres',
-      // NOTE: content ids, not global ids, are the ids clients see (Confluent's semantics).
-      APICURIO_CCOMPAT_LEGACY_ID_MODE_ENABLED: 'false',
-    },
+    env: registryEnv(options),
+  };
+}
+
+/** The registry's settings, shared with docker-compose.yml (a test compares the two). */
+export function registryEnv(options: Pick<RegistryOptions, 'port' | 'databaseUrl'>): Record<string, string> {
+  const db = new URL(options.databaseUrl);
+  return {
+    QUARKUS_HTTP_HOST: '127.0.0.1',
+    QUARKUS_HTTP_PORT: String(options.port),
+    APICURIO_STORAGE_KIND: 'sql',
+    APICURIO_STORAGE_SQL_KIND: 'postgresql',
+    APICURIO_DATASOURCE_URL: `jdbc:postgresql://${db.host}${db.pathname}`,
+    APICURIO_DATASOURCE_USERNAME: decodeURIComponent(db.username) || 'postgres',
+    // With trust auth any password is accepted; the JDBC driver still wants one.
+    APICURIO_DATASOURCE_PASSWORD: decodeURIComponent(db.password) || 'postgres',
+    // NOTE: content ids, not global ids, are the ids clients see (Confluent's semantics).
+    APICURIO_CCOMPAT_LEGACY_ID_MODE_ENABLED: 'false',
   };
 }
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { artifactDir, ensureArtifact } from './artifacts.ts';
 import type { LauncherConfig } from './config.ts';
-import { brokerAddresses, type KafkaLayout, nodeName, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
+import { brokerAddresses, type KafkaLayout, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
 import type { InfraPaths } from './paths.ts';
 import { databaseName, dropDatabases, ensureDatabases, redact, serverUrl } from './postgres.ts';
 import { runningPid, startService, stopService, tailLog } from './processes.ts';
