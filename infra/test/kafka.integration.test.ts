@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, KAFKA_BROKERS } from './env.ts';
 
@@ -7,6 +7,16 @@ describe('the local Kafka broker', () => {
   const kafka = new Kafka({ clientId: 'infra-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const topic = `infra-test-${randomUUID()}`;
   let admin: Admin;
+
+  // TRICKY: with several brokers, metadata reaches each broker a moment after the topic exists.
+  const topicMetadata = () =>
+    eventually('topic metadata on every broker', async () => {
+      try {
+        return (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0];
+      } catch {
+        return undefined;
+      }
+    });
 
   beforeAll(async () => {
     admin = kafka.admin();
@@ -20,8 +30,20 @@ describe('the local Kafka broker', () => {
 
   it('creates a topic with the partitions asked for', async () => {
     expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(true);
-    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    const metadata = await topicMetadata();
     expect(metadata?.partitions).toHaveLength(3);
+  });
+
+  it('replicates new topics to every broker, up to three, with a quorum of two when it can', async () => {
+    const { brokers } = await admin.describeCluster();
+    const metadata = await topicMetadata();
+    for (const partition of metadata?.partitions ?? []) expect(partition.replicas).toHaveLength(Math.min(brokers.length, 3));
+    const [broker] = brokers;
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.BROKER, name: String(broker?.nodeId), configNames: ['min.insync.replicas'] }],
+    });
+    expect(resources[0]?.configEntries[0]?.configValue).toBe(brokers.length >= 3 ? '2' : '1');
   });
 
   it('does not create topics on first use', async () => {
