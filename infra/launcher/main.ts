@@ -1,4 +1,4 @@
-// The local launcher: `node infra/launcher/main.ts up|down|reset|status|pin` (see infra/README.md).
+// The local launcher: `node infra/launcher/main.ts up|down|reset|status|pin` (see README.md, "Local infrastructure").
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
