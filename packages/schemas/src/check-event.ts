@@ -1,0 +1,36 @@
+import type { Problem } from './parse-input.ts';
+import type { ReportEvent } from './report-event.generated.ts';
+import {
+  checkAction,
+  checkAttributes,
+  checkEventId,
+  checkSessionId,
+  checkSource,
+  checkTimestamp,
+  checkUserId,
+  checkValue,
+} from './rules.ts';
+
+/**
+ * Holds a decoded event to the rules Avro cannot express (lengths, the action pattern, attribute
+ * limits). The consumer sends an event with problems to the dead-letter topic. `occurred_at` may
+ * be later than `received_at` by the same skew the producer allows.
+ */
+export function checkReportEvent(event: ReportEvent): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: string, message: string | undefined) => {
+    if (message !== undefined) problems.push({ path, message });
+  };
+  add('event_id', checkEventId(event.event_id));
+  add('user_id', checkUserId(event.user_id));
+  add('action', checkAction(event.action));
+  add('occurred_at', checkTimestamp(event.occurred_at, event.received_at));
+  add('received_at', checkTimestamp(event.received_at, Number.MAX_SAFE_INTEGER));
+  if (event.source !== null) add('source', checkSource(event.source));
+  if (event.value !== null) add('value', checkValue(event.value));
+  if (event.session_id !== null) add('session_id', checkSessionId(event.session_id));
+  for (const problem of checkAttributes(event.attributes)) {
+    add(problem.path ? `attributes.${problem.path}` : 'attributes', problem.message);
+  }
+  return problems;
+}
