@@ -62,7 +62,11 @@ describe('parseReportInput', () => {
     ['ISO-8601 with Z', { occurred_at: '2026-11-24T10:00:00.250Z' }, Date.UTC(2026, 10, 24, 10, 0, 0, 250)],
     ['ISO-8601 with an offset', { occurred_at: '2026-11-24T12:00:00+02:00' }, Date.UTC(2026, 10, 24, 10, 0, 0)],
     ['epoch milliseconds', { occurred_at: 1_700_000_000_123 }, 1_700_000_000_123],
-    ['a zoneless timestamp with milliseconds, as UTC', { timestamp: '2021-01-01 10:00:00.5' }, Date.UTC(2021, 0, 1, 10, 0, 0, 500)],
+    [
+      'a zoneless timestamp with milliseconds, as UTC',
+      { timestamp: '2021-01-01 10:00:00.5' },
+      Date.UTC(2021, 0, 1, 10, 0, 0, 500),
+    ],
     ['an ISO-8601 timestamp', { timestamp: '2021-01-01T10:00:00-01:00' }, Date.UTC(2021, 0, 1, 11, 0, 0)],
     ['fractional epoch seconds (time.time())', { timestamp: 1_609_495_200.123 }, 1_609_495_200_123],
     ['a time 4 minutes ahead (clock skew)', { occurred_at: new Date(NOW + 4 * 60_000).toISOString() }, NOW + 4 * 60_000],
@@ -80,24 +84,59 @@ describe('parseReportInput', () => {
     ['a fractional user', { ...valid, user_id: 1.5 }, 'user_id', 'must be a string or a non-negative integer'],
     ['a user with a newline', { ...valid, user_id: 'a\nb' }, 'user_id', 'must not contain control characters'],
     ['no action', { user_id: 'u', occurred_at: 0 }, 'action', 'is required'],
-    ['an upper-case action', { ...valid, action: 'Login' }, 'action', 'must be lower-case letters, digits and _ . : -, starting with a letter or digit'],
-    ['an action starting with -', { ...valid, action: '-x' }, 'action', 'must be lower-case letters, digits and _ . : -, starting with a letter or digit'],
+    [
+      'an upper-case action',
+      { ...valid, action: 'Login' },
+      'action',
+      'must be lower-case letters, digits and _ . : -, starting with a letter or digit',
+    ],
+    [
+      'an action starting with -',
+      { ...valid, action: '-x' },
+      'action',
+      'must be lower-case letters, digits and _ . : -, starting with a letter or digit',
+    ],
     ['a long action', { ...valid, action: 'a'.repeat(65) }, 'action', 'must be 1–64 characters'],
     ['no time', { user_id: 'u', action: 'a' }, 'occurred_at', 'is required (or timestamp)'],
     ['both times', { ...valid, timestamp: 1 }, 'timestamp', 'give occurred_at or timestamp, not both'],
-    ['a zoneless occurred_at', { ...valid, occurred_at: '2026-11-24 10:00:00' }, 'occurred_at', 'must carry a time zone (Z or ±hh:mm)'],
-    ['a date that does not exist', { ...valid, occurred_at: '2026-02-30T10:00:00Z' }, 'occurred_at', 'is not a real date and time'],
+    [
+      'a zoneless occurred_at',
+      { ...valid, occurred_at: '2026-11-24 10:00:00' },
+      'occurred_at',
+      'must carry a time zone (Z or ±hh:mm)',
+    ],
+    [
+      'a date that does not exist',
+      { ...valid, occurred_at: '2026-02-30T10:00:00Z' },
+      'occurred_at',
+      'is not a real date and time',
+    ],
     ['fractional milliseconds', { ...valid, occurred_at: 1.5 }, 'occurred_at', 'must be whole epoch milliseconds'],
     ['words for a time', { user_id: 'u', action: 'a', timestamp: 'yesterday' }, 'timestamp', 'must be an ISO-8601 date and time'],
-    ['a time 6 minutes ahead', { ...valid, occurred_at: NOW + 6 * 60_000 }, 'occurred_at', 'is more than 5 minutes in the future'],
+    [
+      'a time 6 minutes ahead',
+      { ...valid, occurred_at: NOW + 6 * 60_000 },
+      'occurred_at',
+      'is more than 5 minutes in the future',
+    ],
     ['a time before 1970', { ...valid, occurred_at: -1 }, 'occurred_at', 'must be at or after 1970-01-01T00:00:00Z'],
     ['a bad event id', { ...valid, event_id: 'abc' }, 'event_id', 'must be a UUID (8-4-4-4-12 hex digits)'],
     ['a text value', { ...valid, value: '3' }, 'value', 'must be a number or null'],
     ['a numeric source', { ...valid, source: 5 }, 'source', 'must be a string or null'],
     ['an attribute that is a number', { ...valid, attributes: { n: 1 } }, 'attributes.n', 'must be a string'],
     ['attributes as a list', { ...valid, attributes: ['a'] }, 'attributes', 'must be an object of string values'],
-    ['a long attribute value', { ...valid, attributes: { k: 'v'.repeat(257) } }, 'attributes.k', 'must be at most 256 characters'],
-    ['a long attribute key', { ...valid, attributes: { ['k'.repeat(65)]: 'v' } }, `attributes.${'k'.repeat(65)}`, 'key must be 1–64 characters'],
+    [
+      'a long attribute value',
+      { ...valid, attributes: { k: 'v'.repeat(257) } },
+      'attributes.k',
+      'must be at most 256 characters',
+    ],
+    [
+      'a long attribute key',
+      { ...valid, attributes: { ['k'.repeat(65)]: 'v' } },
+      `attributes.${'k'.repeat(65)}`,
+      'key must be 1–64 characters',
+    ],
     [
       '33 attributes',
       { ...valid, attributes: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) },
@@ -111,7 +150,11 @@ describe('parseReportInput', () => {
 
   it('reports every problem of an event at once', () => {
     const result = parseReportInput({ user_id: '', action: 'BAD', value: 'x', extra: 1 }, context);
-    expect(problems(result).map((p) => p.path).sort()).toEqual(['action', 'extra', 'occurred_at', 'user_id', 'value']);
+    expect(
+      problems(result)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['action', 'extra', 'occurred_at', 'user_id', 'value']);
   });
 });
 

@@ -53,7 +53,8 @@ export function checkTimestamp(ms: number, nowMs: number): string | undefined {
 export function checkAttributes(attributes: Record<string, string>): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   const keys = Object.keys(attributes);
-  if (keys.length > LIMITS.attributes) problems.push({ path: '', message: `must have at most ${LIMITS.attributes} entries (has ${keys.length})` });
+  if (keys.length > LIMITS.attributes)
+    problems.push({ path: '', message: `must have at most ${LIMITS.attributes} entries (has ${keys.length})` });
   for (const key of keys) {
     if (key.length < 1 || key.length > LIMITS.attributeKeyLength) {
       problems.push({ path: key, message: `key must be 1–${LIMITS.attributeKeyLength} characters` });

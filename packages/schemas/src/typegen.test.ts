@@ -32,7 +32,11 @@ describe('the generated types', () => {
 
   it('refuses an Avro type it has no mapping for, naming the field', () => {
     expect(() =>
-      renderInterface('T', { type: 'record', name: 'T', fields: [{ name: 'blob', type: { type: 'fixed', size: 4, name: 'F' } }] }),
+      renderInterface('T', {
+        type: 'record',
+        name: 'T',
+        fields: [{ name: 'blob', type: { type: 'fixed', size: 4, name: 'F' } }],
+      }),
     ).toThrow(/field blob: no TypeScript mapping/);
   });
 });

@@ -50,6 +50,8 @@ export function renderModule(versions: readonly { version: number; schema: AvroR
   const parts = versions.map(({ version, schema }) => renderInterface(`ReportEventV${version}`, schema));
   const newest = versions[versions.length - 1];
   if (!newest) throw new Error('no versions to render');
-  parts.push(`/** The newest version: what the producer writes and the consumer reads. */\nexport type ReportEvent = ReportEventV${newest.version};`);
+  parts.push(
+    `/** The newest version: what the producer writes and the consumer reads. */\nexport type ReportEvent = ReportEventV${newest.version};`,
+  );
   return `${GENERATED_HEADER}\n${parts.join('\n\n')}\n`;
 }

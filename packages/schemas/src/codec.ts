@@ -1,0 +1,174 @@
+import { COMPATIBILITY, type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { registryStatus, SchemaError } from './errors.ts';
+import type { ReportEvent } from './report-event.generated.ts';
+import { type AvroRecordSchema, currentReportEventSchema } from './schema-files.ts';
+import { valueSubject } from './subject.ts';
+import { HEADER_LENGTH, readHeader, writeHeader } from './wire-format.ts';
+
+export type DecodeResult<T> = { ok: true; event: T; schemaId: number } | { ok: false; error: SchemaError };
+
+export interface ReportCodec<T = ReportEvent> {
+  readonly subject: string;
+  /** Registers the schema (or looks up its id) on first use; later calls return the cached id. */
+  schemaId(): Promise<number>;
+  /** Confluent wire format. Throws SchemaError ENCODE_INVALID for a value that does not fit. */
+  encode(event: T): Promise<Buffer>;
+  /**
+   * Decodes a record written with any registered version into this codec's schema. Per-record
+   * failures come back as values; an unreachable registry throws (retriable).
+   */
+  decode(message: Buffer | null): Promise<DecodeResult<T>>;
+}
+
+export interface ReportCodecOptions {
+  registry: SchemaRegistry;
+  /** The topic the records go to; the subject is `<topic>-value` (TopicNameStrategy). */
+  topic: string;
+  /** Writer and reader schema; the newest report event schema by default. */
+  schema?: AvroRecordSchema;
+  /**
+   * true (default): register the schema, setting the subject to BACKWARD_TRANSITIVE on first
+   * registration so the registry itself refuses incompatible versions. false: only look up the id
+   * of an already registered schema (for deployments that register in CI).
+   */
+  register?: boolean;
+}
+
+interface Reader {
+  resolver: avro.Resolver | undefined;
+}
+
+export function createReportCodec<T = ReportEvent>(options: ReportCodecOptions): ReportCodec<T> {
+  const schema = options.schema ?? currentReportEventSchema().schema;
+  const type = avro.Type.forSchema(schema as avro.Schema);
+  const subject = valueSubject(options.topic);
+  const schemaText = JSON.stringify(schema);
+  const readers = new Map<number, Promise<Reader | SchemaError>>();
+  let id: Promise<number> | undefined;
+  let header: Buffer | undefined;
+
+  function schemaId(): Promise<number> {
+    id ??= resolveId().catch((error: unknown) => {
+      id = undefined; // a failed registration is tried again on the next call
+      throw error;
+    });
+    return id;
+  }
+
+  async function resolveId(): Promise<number> {
+    const confluentSchema = { type: SchemaType.AVRO as const, schema: schemaText };
+    try {
+      if (options.register === false) return await options.registry.getRegistryIdBySchema(subject, confluentSchema);
+      const registered = await options.registry.register(confluentSchema, {
+        subject,
+        compatibility: COMPATIBILITY.BACKWARD_TRANSITIVE,
+      });
+      return registered.id;
+    } catch (error) {
+      const status = registryStatus(error);
+      if (status === 409 || status === 422 || (error instanceof Error && error.name.includes('Compatibility'))) {
+        throw new SchemaError('REGISTRATION_REFUSED', `registry refused the schema for ${subject}: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      if (status === 404) {
+        throw new SchemaError('UNKNOWN_SCHEMA_ID', `schema is not registered under ${subject}: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      throw new SchemaError('REGISTRY_UNAVAILABLE', `registry unavailable while registering ${subject}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async function encode(event: T): Promise<Buffer> {
+    const schemaIdValue = await schemaId();
+    header ??= writeHeader(schemaIdValue);
+    let body: Buffer;
+    try {
+      body = type.toBuffer(event);
+    } catch (error) {
+      const paths: string[] = [];
+      type.isValid(event, { errorHook: (path) => paths.push(path.join('.')) });
+      const where = paths.length > 0 ? ` at ${paths.join(', ')}` : '';
+      throw new SchemaError('ENCODE_INVALID', `event does not fit ${schema.name}${where}: ${messageOf(error)}`, { cause: error });
+    }
+    return Buffer.concat([header, body], HEADER_LENGTH + body.length);
+  }
+
+  function reader(writerId: number): Promise<Reader | SchemaError> {
+    let found = readers.get(writerId);
+    if (!found) {
+      found = loadReader(writerId);
+      readers.set(writerId, found);
+      // Outages and unknown ids are not cached: the next record asks the registry again.
+      found.then(
+        (result) => result instanceof SchemaError && readers.delete(writerId),
+        () => readers.delete(writerId),
+      );
+    }
+    return found;
+  }
+
+  async function loadReader(writerId: number): Promise<Reader | SchemaError> {
+    let writerSchema: unknown;
+    try {
+      // The client hands back a Type of its own copy of avsc; its schema() rebuilds it in ours.
+      const fetched = (await options.registry.getSchema(writerId)) as unknown as { schema(): unknown };
+      writerSchema = fetched.schema();
+    } catch (error) {
+      if (registryStatus(error) === 404) {
+        return new SchemaError('UNKNOWN_SCHEMA_ID', `the registry has no schema with id ${writerId}`, {
+          schemaId: writerId,
+          cause: error,
+        });
+      }
+      throw new SchemaError('REGISTRY_UNAVAILABLE', `registry unavailable fetching schema ${writerId}: ${messageOf(error)}`, {
+        schemaId: writerId,
+        cause: error,
+      });
+    }
+    const writer = avro.Type.forSchema(writerSchema as avro.Schema);
+    if (writer.equals(type)) return { resolver: undefined };
+    try {
+      return { resolver: type.createResolver(writer) };
+    } catch (error) {
+      return new SchemaError('INCOMPATIBLE_SCHEMA', `schema ${writerId} cannot be read as ${schema.name}: ${messageOf(error)}`, {
+        schemaId: writerId,
+        cause: error,
+      });
+    }
+  }
+
+  async function decode(message: Buffer | null): Promise<DecodeResult<T>> {
+    const parsed = readHeader(message);
+    if (!parsed.ok || message === null) {
+      return {
+        ok: false,
+        error: new SchemaError('NOT_WIRE_FORMAT', `not Confluent wire format: ${parsed.ok ? 'no value' : parsed.reason}`),
+      };
+    }
+    const found = await reader(parsed.schemaId);
+    if (found instanceof SchemaError) return { ok: false, error: found };
+    try {
+      const event = type.fromBuffer(message.subarray(HEADER_LENGTH), found.resolver) as T;
+      return { ok: true, event, schemaId: parsed.schemaId };
+    } catch (error) {
+      return {
+        ok: false,
+        error: new SchemaError('BODY_MISMATCH', `body does not match schema ${parsed.schemaId}: ${messageOf(error)}`, {
+          schemaId: parsed.schemaId,
+          cause: error,
+        }),
+      };
+    }
+  }
+
+  return { subject, schemaId, encode, decode };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
