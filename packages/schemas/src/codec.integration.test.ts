@@ -48,6 +48,14 @@ describe('the report codec, against the real registry', () => {
     expect(await codec.decode(encoded)).toEqual({ ok: true, event, schemaId: await codec.schemaId() });
   });
 
+  it('encodes synchronously once the id is known, events larger than its scratch buffer too', async () => {
+    const codec = createReportCodec({ registry, topic: topic() });
+    const encode = await codec.encoder();
+    const big = { ...event, attributes: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, 'v'.repeat(256)])) };
+    for (const item of [event, big, event]) expect(await codec.decode(encode(item))).toMatchObject({ ok: true, event: item });
+    expect(encode(big).length).toBeGreaterThan(32 * 256);
+  });
+
   it('writes magic byte 0, the registry id big-endian, then the plain Avro body', async () => {
     const codec = createReportCodec({ registry, topic: topic() });
     const encoded = await codec.encode(event);
@@ -55,7 +63,7 @@ describe('the report codec, against the real registry', () => {
     expect(encoded[0]).toBe(0);
     expect([...encoded.subarray(1, 5)]).toEqual([(id >>> 24) & 0xff, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff]);
     expect(avro.Type.forSchema(v2 as avro.Schema).fromBuffer(encoded.subarray(5))).toEqual(event);
-    const registered = await (await fetch(`${REGISTRY_URL}/schemas/ids/${id}`)).json();
+    const registered = (await (await fetch(`${REGISTRY_URL}/schemas/ids/${id}`)).json()) as { schema: string };
     expect(JSON.parse(registered.schema)).toMatchObject({ name: 'ReportEvent', namespace: 'tally' });
   });
 

@@ -14,6 +14,8 @@ export interface ReportCodec<T = ReportEvent> {
   schemaId(): Promise<number>;
   /** Confluent wire format. Throws SchemaError ENCODE_INVALID for a value that does not fit. */
   encode(event: T): Promise<Buffer>;
+  /** A synchronous encode for hot paths, once the schema id is known. Same errors as encode(). */
+  encoder(): Promise<(event: T) => Buffer>;
   /**
    * Decodes a record written with any registered version into this codec's schema. Per-record
    * failures come back as values; an unreachable registry throws (retriable).
@@ -46,7 +48,6 @@ export function createReportCodec<T = ReportEvent>(options: ReportCodecOptions):
   const schemaText = JSON.stringify(schema);
   const readers = new Map<number, Promise<Reader | SchemaError>>();
   let id: Promise<number> | undefined;
-  let header: Buffer | undefined;
 
   function schemaId(): Promise<number> {
     id ??= resolveId().catch((error: unknown) => {
@@ -83,19 +84,36 @@ export function createReportCodec<T = ReportEvent>(options: ReportCodecOptions):
     }
   }
 
-  async function encode(event: T): Promise<Buffer> {
-    const schemaIdValue = await schemaId();
-    header ??= writeHeader(schemaIdValue);
-    let body: Buffer;
+  // NOTE: one scratch buffer holds the header and receives each body; the record is one copy out
+  // of it, instead of a body buffer plus a concatenation per event.
+  let scratch = Buffer.allocUnsafe(0);
+
+  function encodeWith(schemaIdValue: number, event: T): Buffer {
+    if (scratch.length === 0) scratch = Buffer.concat([writeHeader(schemaIdValue), Buffer.allocUnsafe(1019)]);
+    let end: number;
     try {
-      body = type.toBuffer(event);
+      end = type.encode(event, scratch, HEADER_LENGTH);
+      while (end < 0) {
+        // avsc answers with a negative position when the buffer is too small: grow and retry.
+        scratch = Buffer.concat([scratch.subarray(0, HEADER_LENGTH), Buffer.allocUnsafe(scratch.length * 2)]);
+        end = type.encode(event, scratch, HEADER_LENGTH);
+      }
     } catch (error) {
       const paths: string[] = [];
       type.isValid(event, { errorHook: (path) => paths.push(path.join('.')) });
       const where = paths.length > 0 ? ` at ${paths.join(', ')}` : '';
       throw new SchemaError('ENCODE_INVALID', `event does not fit ${schema.name}${where}: ${messageOf(error)}`, { cause: error });
     }
-    return Buffer.concat([header, body], HEADER_LENGTH + body.length);
+    return Buffer.from(scratch.subarray(0, end));
+  }
+
+  async function encode(event: T): Promise<Buffer> {
+    return encodeWith(await schemaId(), event);
+  }
+
+  async function encoder(): Promise<(event: T) => Buffer> {
+    const schemaIdValue = await schemaId();
+    return (event) => encodeWith(schemaIdValue, event);
   }
 
   function reader(writerId: number): Promise<Reader | SchemaError> {
@@ -166,7 +184,7 @@ export function createReportCodec<T = ReportEvent>(options: ReportCodecOptions):
     }
   }
 
-  return { subject, schemaId, encode, decode };
+  return { subject, schemaId, encode, encoder, decode };
 }
 
 function messageOf(error: unknown): string {
