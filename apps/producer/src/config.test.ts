@@ -11,6 +11,13 @@ describe('producer config', () => {
       port: 3000,
       host: '127.0.0.1',
       logLevel: 'info',
+      partitions: 12,
+      lingerMs: 5,
+      batchMaxEvents: 10_000,
+      batchMaxBytes: 1_000_000,
+      bufferEvents: 100_000,
+      ackTimeoutMs: 10_000,
+      compression: 'gzip',
     });
   });
 
@@ -20,6 +27,9 @@ describe('producer config', () => {
     ['SCHEMA_REGISTRY_URL', 'registry:8081'],
     ['REPORT_TOPIC', 'report events'],
     ['LOG_LEVEL', 'loud'],
+    ['PRODUCER_PARTITIONS', '0'],
+    ['PRODUCER_LINGER_MS', '5000'],
+    ['PRODUCER_COMPRESSION', 'snappy'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));

@@ -9,6 +9,17 @@ const schema = z.object({
   PRODUCER_PORT: port.default(3000),
   PRODUCER_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: logLevel.default('info'),
+  /** Partitions of the report topic when the producer has to create it. */
+  PRODUCER_PARTITIONS: z.coerce.number().int().min(1, 'must be at least 1').max(10_000).default(12),
+  /** How long a request's events may wait for others to share a produce request. */
+  PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1_000, 'must be at most 1000').default(5),
+  PRODUCER_BATCH_MAX_EVENTS: z.coerce.number().int().min(1).default(10_000),
+  PRODUCER_BATCH_MAX_BYTES: z.coerce.number().int().min(1_024).default(1_000_000),
+  /** Events accepted but not yet acknowledged by Kafka; past it requests get 503. */
+  PRODUCER_BUFFER_EVENTS: z.coerce.number().int().min(1_000, 'must be at least 1000').default(100_000),
+  /** How long a request waits for Kafka's acknowledgement before it is answered 503. */
+  PRODUCER_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  PRODUCER_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
 });
 
 export interface ProducerConfig {
@@ -18,6 +29,13 @@ export interface ProducerConfig {
   port: number;
   host: string;
   logLevel: z.output<typeof logLevel>;
+  partitions: number;
+  lingerMs: number;
+  batchMaxEvents: number;
+  batchMaxBytes: number;
+  bufferEvents: number;
+  ackTimeoutMs: number;
+  compression: 'gzip' | 'none';
 }
 
 export function loadConfig(env: Record<string, string | undefined>): ProducerConfig {
@@ -29,5 +47,12 @@ export function loadConfig(env: Record<string, string | undefined>): ProducerCon
     port: parsed.PRODUCER_PORT,
     host: parsed.PRODUCER_HOST,
     logLevel: parsed.LOG_LEVEL,
+    partitions: parsed.PRODUCER_PARTITIONS,
+    lingerMs: parsed.PRODUCER_LINGER_MS,
+    batchMaxEvents: parsed.PRODUCER_BATCH_MAX_EVENTS,
+    batchMaxBytes: parsed.PRODUCER_BATCH_MAX_BYTES,
+    bufferEvents: parsed.PRODUCER_BUFFER_EVENTS,
+    ackTimeoutMs: parsed.PRODUCER_ACK_TIMEOUT_MS,
+    compression: parsed.PRODUCER_COMPRESSION,
   };
 }

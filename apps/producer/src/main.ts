@@ -1,23 +1,42 @@
-// Entry point: parse the environment, build, listen; exit 1 with the reason on failure.
+// Entry point: parse the environment, wire the producer, listen; exit 1 with the reason on failure.
 import { ConfigError } from '@tally/config';
+import pino from 'pino';
 import { loadConfig } from './config.ts';
-import { buildServer } from './server.ts';
+import { startProducer } from './producer-app.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const app = buildServer({ logger: { level: config.logLevel } });
-  await app.listen({ port: config.port, host: config.host });
-  app.log.info({ event: 'producer_started', port: config.port, kafka_brokers: config.kafkaBrokers }, 'producer started');
+  const log = pino({ level: config.logLevel, base: { service: 'producer' } });
+  const producer = await startProducer(config, log);
+  await producer.server.listen({ port: config.port, host: config.host });
+  log.info({ event: 'producer_started', port: config.port, topic: config.reportTopic }, 'producer started');
+
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      app.log.info({ event: 'producer_stopping', signal }, 'producer stopping');
-      app.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ event: 'producer_stopping', signal }, 'producer stopping: flushing accepted events');
+      producer.stop().then(
+        () => {
+          log.info({ event: 'producer_stopped' }, 'producer stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error({ event: 'producer_stop_failed', err: error }, 'producer stop failed');
+          process.exit(1);
+        },
       );
     });
   }
 }
+
+// NOTE: kafkajs 2.2.4 arms a timer with a negative delay when its request queue is idle, and Node
+// 24 warns each time. Harmless (the timer fires at once); every other warning is still printed.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') console.warn(warning);
+});
 
 main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : error);

@@ -1,9 +1,54 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { IngestAnswer } from './ingest.ts';
+import type { ProducerMetrics } from './metrics.ts';
+import { BodyError, inputsOf, MAX_BODY_BYTES, registerBodyParsers } from './request-body.ts';
+
+export interface ServerDeps {
+  /** The app's logger; none in tests. */
+  log?: FastifyBaseLogger;
+  ingest: (inputs: unknown[]) => Promise<IngestAnswer>;
+  metrics: ProducerMetrics;
+  /** Whether Kafka and the registry are reachable, with what each said. */
+  readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+}
 
 /** The producer's HTTP API. Built without listening, so tests drive it with inject(). */
-export function buildServer(options: { logger: NonNullable<FastifyServerOptions['logger']> }): FastifyInstance {
-  const app = Fastify({ logger: options.logger });
-  // Liveness only: the process answers. Readiness (Kafka, registry) comes with the pipeline.
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app = deps.log
+    ? Fastify({ loggerInstance: deps.log, bodyLimit: MAX_BODY_BYTES })
+    : Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
+  registerBodyParsers(app);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error instanceof BodyError ? error.statusCode : (error.statusCode ?? 500);
+    const outcome = status === 413 ? 'too_large' : status === 415 ? 'unsupported_media_type' : status < 500 ? 'invalid' : 'error';
+    deps.metrics.requests.inc({ outcome });
+    const message =
+      status === 413
+        ? `body is larger than ${MAX_BODY_BYTES} bytes`
+        : status === 415
+          ? `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}: send application/json or application/x-ndjson`
+          : status < 500
+            ? error.message
+            : 'internal error';
+    if (status >= 500) request.log.error({ event: 'request_failed', err: error }, 'request failed');
+    return reply.status(status).send({ errors: [{ index: null, path: '', message }] });
+  });
+
+  app.post('/v1/events', async (request, reply) => {
+    const answer = await deps.ingest(inputsOf(request.body));
+    if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
+    return reply.status(answer.status).send(answer.body);
+  });
+
+  // Liveness: the process answers. Readiness: Kafka and the registry do too.
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const { ready, checks } = await deps.readiness();
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
   return app;
 }

@@ -1,0 +1,97 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createReportCodec } from '@tally/schemas/codec';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createBatcher } from './batcher.ts';
+import type { ProducerConfig } from './config.ts';
+import { createIngest } from './ingest.ts';
+import { compressionOf, createKafka, createProducer, ensureTopic } from './kafka.ts';
+import { createMetrics } from './metrics.ts';
+import { buildServer } from './server.ts';
+
+export interface RunningProducer {
+  server: FastifyInstance;
+  /** Graceful: refuse new events (503), answer those in flight, flush, disconnect. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the producer: report topic, idempotent Kafka producer, registry codec, batcher, HTTP API.
+ * Does not listen; main.ts does, tests use inject().
+ */
+export async function startProducer(
+  config: ProducerConfig,
+  log: Logger,
+  options: { defaultMetrics?: boolean } = {},
+): Promise<RunningProducer> {
+  const kafka = createKafka(config, log);
+  await ensureTopic(kafka, config.reportTopic, config.partitions, log);
+
+  const producer = createProducer(kafka);
+  let kafkaConnected = false;
+  producer.on(producer.events.CONNECT, () => {
+    kafkaConnected = true;
+  });
+  producer.on(producer.events.DISCONNECT, () => {
+    kafkaConnected = false;
+  });
+  await producer.connect();
+
+  const codec = createReportCodec({
+    registry: new SchemaRegistry({ host: config.schemaRegistryUrl }),
+    topic: config.reportTopic,
+  });
+  const schemaId = await codec.schemaId();
+  log.info({ event: 'schema_registered', subject: codec.subject, schema_id: schemaId }, 'schema registered');
+
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const compression = compressionOf(config);
+  const batcher = createBatcher({
+    lingerMs: config.lingerMs,
+    maxRecords: config.batchMaxEvents,
+    maxBytes: config.batchMaxBytes,
+    maxPending: config.bufferEvents,
+    send: async (records) => {
+      await producer.sendBatch({ topicMessages: [{ topic: config.reportTopic, messages: records }], acks: -1, compression });
+    },
+    onBatch: ({ records, seconds, ok }) => {
+      metrics.produceSeconds.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
+      metrics.batchEvents.observe(records);
+    },
+  });
+  metrics.watchBuffer(() => batcher.pending());
+
+  let draining = false;
+  const ingest = createIngest({
+    encoder: () => codec.encoder(),
+    batcher,
+    metrics,
+    now: Date.now,
+    ackTimeoutMs: config.ackTimeoutMs,
+    draining: () => draining,
+  });
+
+  const server = buildServer({
+    log,
+    ingest,
+    metrics,
+    readiness: async () => {
+      const registry = await fetch(`${config.schemaRegistryUrl}/subjects`, { signal: AbortSignal.timeout(2_000) }).then(
+        (response) => (response.ok ? 'ok' : `answered ${response.status}`),
+        (error: Error) => `unreachable: ${error.message}`,
+      );
+      const kafkaState = kafkaConnected ? 'ok' : 'disconnected';
+      return { ready: !draining && kafkaState === 'ok' && registry === 'ok', checks: { kafka: kafkaState, registry } };
+    },
+  });
+
+  return {
+    server,
+    async stop() {
+      draining = true;
+      await server.close();
+      await batcher.flush();
+      await producer.disconnect();
+    },
+  };
+}
