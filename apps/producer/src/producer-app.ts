@@ -11,7 +11,7 @@ import { buildServer } from './server.ts';
 
 export interface RunningProducer {
   server: FastifyInstance;
-  /** Graceful: refuse new events (503), answer those in flight, flush, disconnect. */
+  /** Graceful: refuse new events (503), flush and answer those accepted, close, disconnect. */
   stop(): Promise<void>;
 }
 
@@ -73,6 +73,7 @@ export async function startProducer(
 
   const server = buildServer({
     log,
+    draining: () => draining,
     ingest,
     metrics,
     readiness: async () => {
@@ -88,7 +89,10 @@ export async function startProducer(
   return {
     server,
     async stop() {
+      // New requests get 503 from here on; those already accepted are flushed and answered, and
+      // only then does the listener close.
       draining = true;
+      await batcher.flush();
       await server.close();
       await batcher.flush();
       await producer.disconnect();

@@ -10,6 +10,8 @@ export interface ServerDeps {
   metrics: ProducerMetrics;
   /** Whether Kafka and the registry are reachable, with what each said. */
   readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** True once shutdown began. */
+  draining: () => boolean;
 }
 
 /** The producer's HTTP API. Built without listening, so tests drive it with inject(). */
@@ -18,6 +20,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ? Fastify({ loggerInstance: deps.log, bodyLimit: MAX_BODY_BYTES })
     : Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
   registerBodyParsers(app);
+  // TRICKY: while draining, every answer closes its connection; an idle keep-alive connection
+  // would otherwise hold server.close() for the whole keep-alive timeout (72 s in Fastify).
+  app.addHook('onSend', async (_request, reply) => {
+    if (deps.draining()) reply.header('connection', 'close');
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error instanceof BodyError ? error.statusCode : (error.statusCode ?? 500);
