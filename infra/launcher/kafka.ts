@@ -15,10 +15,13 @@ import { waitUntil } from './wait.ts';
 export interface KafkaLayout {
   version: string;
   brokers: number;
+  /** Node n listens for clients on brokerPort + n - 1 and for its quorum on controllerPort + n - 1. */
+  brokerPort: number;
+  controllerPort: number;
 }
 
-export const FIRST_BROKER_PORT = 9092;
-export const FIRST_CONTROLLER_PORT = 9192;
+export const DEFAULT_BROKER_PORT = 9092;
+export const DEFAULT_CONTROLLER_PORT = 9192;
 
 export function nodeName(id: number): string {
   return `kafka-${id}`;
@@ -29,7 +32,7 @@ export function nodeIds(layout: KafkaLayout): number[] {
 }
 
 export function brokerAddresses(layout: KafkaLayout): string[] {
-  return nodeIds(layout).map((id) => `127.0.0.1:${FIRST_BROKER_PORT + id - 1}`);
+  return nodeIds(layout).map((id) => `127.0.0.1:${layout.brokerPort + id - 1}`);
 }
 
 /** The broker settings, shared with docker-compose.yml (a test compares the two). */
@@ -40,9 +43,9 @@ export function serverProperties(layout: KafkaLayout, id: number, logDir: string
   return {
     'process.roles': 'broker,controller',
     'node.id': String(id),
-    'controller.quorum.voters': ids.map((n) => `${n}@127.0.0.1:${FIRST_CONTROLLER_PORT + n - 1}`).join(','),
-    listeners: `PLAINTEXT://127.0.0.1:${FIRST_BROKER_PORT + id - 1},CONTROLLER://127.0.0.1:${FIRST_CONTROLLER_PORT + id - 1}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${FIRST_BROKER_PORT + id - 1}`,
+    'controller.quorum.voters': ids.map((n) => `${n}@127.0.0.1:${layout.controllerPort + n - 1}`).join(','),
+    listeners: `PLAINTEXT://127.0.0.1:${layout.brokerPort + id - 1},CONTROLLER://127.0.0.1:${layout.controllerPort + id - 1}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${layout.brokerPort + id - 1}`,
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
@@ -62,7 +65,7 @@ export function serverProperties(layout: KafkaLayout, id: number, logDir: string
 }
 
 function layoutDir(paths: InfraPaths, layout: KafkaLayout): string {
-  return join(paths.data, `kafka-${layout.version}-${layout.brokers}node`);
+  return join(paths.data, `kafka-${layout.version}-${layout.brokers}node-${layout.brokerPort}`);
 }
 
 /** Writes each node's config and formats its storage once (KRaft needs a cluster id up front). */

@@ -9,23 +9,31 @@ import { infraPaths } from './paths.ts';
 import { down, reset, type Stack, status, up } from './stack.ts';
 
 const usage = `usage: node infra/launcher/main.ts <command>
-  up [--brokers 1|3]   start PostgreSQL checks, Kafka and the registry; wait until they answer
+  up [--brokers 1|3] [--only kafka]
+                       check PostgreSQL, start Kafka and the registry; wait until they answer
   down                 stop the processes the launcher started
   reset                down, then wipe Kafka data, logs and Tally's databases
   status               what is running
   pin <kafka|apicurio> <version>   fetch a version and record its checksums`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { brokers: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { brokers: { type: 'string' }, only: { type: 'string' } },
+  });
   const [command, ...rest] = positionals;
-  const stack: Stack = { paths: infraPaths(), config: launcherConfig(), log: (line) => console.log(`[infra] ${line}`) };
+  const config = launcherConfig();
+  const stack: Stack = { paths: infraPaths(undefined, config.stateDir), config, log: (line) => console.log(`[infra] ${line}`) };
 
   switch (command) {
     case 'up': {
       const brokers = values.brokers === undefined ? undefined : Number(values.brokers);
       if (brokers !== undefined && brokers !== 1 && brokers !== 3)
         throw new Error(`--brokers must be 1 or 3, got ${values.brokers}`);
-      return withLock(stack, () => up(stack, brokers === undefined ? {} : { brokers }).then(() => 0));
+      if (values.only !== undefined && values.only !== 'kafka') throw new Error(`--only takes kafka, got ${values.only}`);
+      const options = { ...(brokers === undefined ? {} : { brokers }), kafkaOnly: values.only === 'kafka' };
+      return withLock(stack, () => up(stack, options).then(() => 0));
     }
     case 'down':
       return withLock(stack, () => down(stack).then(() => 0));

@@ -13,12 +13,13 @@ export interface InfraPaths {
   kafkaConfig: string;
 }
 
-export function infraPaths(root = resolve(import.meta.dirname, '..', '..')): InfraPaths {
-  const local = join(root, '.local');
+export function infraPaths(root = resolve(import.meta.dirname, '..', '..'), stateDir?: string): InfraPaths {
+  const local = stateDir ?? join(root, '.local');
   return {
     root,
     local,
-    artifacts: join(local, 'artifacts'),
+    // Fetched builds are shared by every state folder: a private broker fetches nothing.
+    artifacts: join(root, '.local', 'artifacts'),
     data: join(local, 'data'),
     logs: join(local, 'logs'),
     run: join(local, 'run'),

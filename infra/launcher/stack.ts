@@ -4,6 +4,7 @@ import { artifactDir, ensureArtifact } from './artifacts.ts';
 import type { LauncherConfig } from './config.ts';
 import { brokerAddresses, type KafkaLayout, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
 import type { InfraPaths } from './paths.ts';
+import { assertPortsFree } from './ports.ts';
 import { databaseName, dropDatabases, ensureDatabases, redact, serverUrl } from './postgres.ts';
 import { runningPid, startService, stopService, tailLog } from './processes.ts';
 import { REGISTRY_PORT, registrySpec, registryUrl, waitForRegistry } from './registry.ts';
@@ -34,25 +35,29 @@ function currentLayout(paths: InfraPaths): KafkaLayout | undefined {
  * Idempotent: starts what is not running and waits until each service really answers. Without
  * `brokers`, a running layout is kept (so `pnpm test` does not undo `infra:up --brokers 3`).
  */
-export async function up(stack: Stack, options: { brokers?: number } = {}): Promise<void> {
+export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: boolean } = {}): Promise<void> {
   const { paths, config, log } = stack;
   const started = Date.now();
-  const appDb = databaseName(config.databaseUrl);
-  const created = await ensureDatabases(config.databaseUrl, [appDb, config.registryDatabase]);
-  log(
-    `postgres   ${redact(serverUrl(config.databaseUrl, appDb))} answers${created.length ? ` (created ${created.join(', ')})` : ''}`,
-  );
+  if (!options.kafkaOnly) {
+    const appDb = databaseName(config.databaseUrl);
+    const created = await ensureDatabases(config.databaseUrl, [appDb, config.registryDatabase]);
+    const note = created.length > 0 ? ` (created ${created.join(', ')})` : '';
+    log(`postgres   ${redact(serverUrl(config.databaseUrl, appDb))} answers${note}`);
+  }
 
   const running = currentLayout(paths);
-  const layout: KafkaLayout = { version: config.kafkaVersion, brokers: options.brokers ?? running?.brokers ?? 1 };
-  if (running && (running.brokers !== layout.brokers || running.version !== layout.version)) {
-    log(
-      `kafka      switching from ${running.brokers} broker(s) ${running.version} to ${layout.brokers} broker(s) ${layout.version}`,
-    );
+  const layout: KafkaLayout = {
+    version: config.kafkaVersion,
+    brokers: options.brokers ?? running?.brokers ?? 1,
+    brokerPort: config.kafkaPort,
+    controllerPort: config.kafkaControllerPort,
+  };
+  if (running && JSON.stringify(running) !== JSON.stringify(layout)) {
+    log(`kafka      switching from ${describe(running)} to ${describe(layout)}`);
     await stopKafka(stack);
   }
   await startKafka(stack, layout);
-  await startRegistry(stack);
+  if (!options.kafkaOnly) await startRegistry(stack);
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -60,6 +65,10 @@ async function startKafka(stack: Stack, layout: KafkaLayout): Promise<void> {
   const { paths, log } = stack;
   const specs = prepareKafka(paths, layout, await ensureArtifact(paths, { kind: 'kafka', version: layout.version }, log));
   const missing = specs.filter((spec) => runningPid(paths, spec.name) === undefined);
+  for (const spec of missing) {
+    const id = Number(spec.name.replace('kafka-', ''));
+    await assertPortsFree(spec.name, [layout.brokerPort + id - 1, layout.controllerPort + id - 1]);
+  }
   for (const spec of missing) startService(paths, spec);
   mkdirSync(paths.run, { recursive: true });
   writeFileSync(layoutFile(paths), JSON.stringify(layout));
@@ -79,6 +88,7 @@ async function startRegistry(stack: Stack): Promise<void> {
   const appDir = join(await ensureArtifact(paths, { kind: 'apicurio', version: config.apicurioVersion }, log), 'app');
   const wasRunning = runningPid(paths, REGISTRY) !== undefined;
   if (!wasRunning) {
+    await assertPortsFree(REGISTRY, [REGISTRY_PORT]);
     startService(
       paths,
       registrySpec(paths, appDir, {
@@ -94,6 +104,10 @@ async function startRegistry(stack: Stack): Promise<void> {
     throw withLog(error, tailLog(paths, REGISTRY));
   }
   log(`registry   ${wasRunning ? 'running' : 'started'} Apicurio ${config.apicurioVersion} at ${registryUrl()}`);
+}
+
+function describe(layout: KafkaLayout): string {
+  return `Kafka ${layout.version} with ${layout.brokers} broker(s) at ${brokerAddresses(layout).join(',')}`;
 }
 
 function withLog(error: unknown, log: string): Error {

@@ -35,9 +35,9 @@ describe('infra/docker-compose.yml', () => {
 
   it("gives Kafka the launcher's broker settings", () => {
     const perNode = new Set(['listeners', 'advertised.listeners', 'controller.quorum.voters', 'log.dirs']);
-    const expected = Object.entries(serverProperties({ version: KAFKA_VERSION, brokers: 1 }, 1, '/unused')).filter(
-      ([key]) => !perNode.has(key),
-    );
+    const expected = Object.entries(
+      serverProperties({ version: KAFKA_VERSION, brokers: 1, brokerPort: 9092, controllerPort: 9192 }, 1, '/unused'),
+    ).filter(([key]) => !perNode.has(key));
     const environment = service('kafka').environment;
     for (const [key, value] of expected)
       expect([imageEnvName(key), String(environment[imageEnvName(key)])]).toEqual([imageEnvName(key), value]);
