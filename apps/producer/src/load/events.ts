@@ -1,0 +1,70 @@
+import { v7 as uuidv7 } from 'uuid';
+
+/**
+ * Realistic report events for load: users drawn uniformly or with a Zipf skew (a few hot users
+ * send most events), a set of actions, and a value on some of them. Seeded, so a run repeats.
+ */
+export interface GeneratedEvent {
+  event_id: string;
+  user_id: string;
+  action: string;
+  occurred_at: number;
+  value?: number;
+  source: string;
+}
+
+export interface EventMix {
+  users: number;
+  /** Zipf exponent: 0 is uniform; about 1 means the hottest user sends ~10% of events among 1,000. */
+  skew: number;
+  actions: string[];
+  seed: number;
+}
+
+/** mulberry32: small, fast, good enough for load shapes. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export function createEventSource(mix: EventMix): (now: number) => GeneratedEvent {
+  const random = seededRandom(mix.seed);
+  // Cumulative weights of users 1..n under Zipf(skew); a binary search picks one.
+  const cumulative = new Float64Array(mix.users);
+  let total = 0;
+  for (let i = 0; i < mix.users; i++) {
+    total += 1 / (i + 1) ** mix.skew;
+    cumulative[i] = total;
+  }
+  const pickUser = () => {
+    const target = random() * total;
+    let low = 0;
+    let high = mix.users - 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((cumulative[mid] ?? 0) < target) low = mid + 1;
+      else high = mid;
+    }
+    return low + 1;
+  };
+  return (now) => {
+    const action = mix.actions[Math.floor(random() * mix.actions.length)] ?? 'login';
+    const event: GeneratedEvent = {
+      event_id: uuidv7(),
+      user_id: String(pickUser()),
+      action,
+      // Events arrive a little after they happen.
+      occurred_at: now - Math.floor(random() * 2_000),
+      source: 'tally-load',
+    };
+    // Whole milliseconds, so sums are exact in a double and comparable to the database's.
+    if (random() < 0.5) event.value = 1 + Math.floor(random() * 5_000);
+    return event;
+  };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { createEventSource, seededRandom } from './events.ts';
+import { createLedger } from './ledger.ts';
+
+describe('the load ledger', () => {
+  it('aggregates accepted events per minute bucket, user and action, as aggregates_minute does', () => {
+    const ledger = createLedger();
+    const at = Date.UTC(2026, 10, 24, 10, 0, 30);
+    const base = { source: 's', action: 'login' };
+    ledger.add({ ...base, event_id: 'a', user_id: '1', occurred_at: at, value: 5 });
+    ledger.add({ ...base, event_id: 'b', user_id: '1', occurred_at: at + 10_000, value: 2 });
+    ledger.add({ ...base, event_id: 'c', user_id: '1', occurred_at: at + 40_000 }); // next minute, no value
+    ledger.add({ ...base, event_id: 'd', user_id: '2', occurred_at: at });
+    ledger.addResends(3);
+    expect(ledger.toJSON()).toEqual({
+      accepted: 4,
+      resends: 3,
+      rows: [
+        {
+          bucket_start: '2026-11-24T10:00:00.000Z',
+          user_id: '1',
+          action: 'login',
+          event_count: 2,
+          value_sum: 7,
+          value_min: 2,
+          value_max: 5,
+        },
+        {
+          bucket_start: '2026-11-24T10:00:00.000Z',
+          user_id: '2',
+          action: 'login',
+          event_count: 1,
+          value_sum: null,
+          value_min: null,
+          value_max: null,
+        },
+        {
+          bucket_start: '2026-11-24T10:01:00.000Z',
+          user_id: '1',
+          action: 'login',
+          event_count: 1,
+          value_sum: null,
+          value_min: null,
+          value_max: null,
+        },
+      ],
+    });
+  });
+});
+
+describe('the load event source', () => {
+  it('repeats the same users and actions for the same seed', () => {
+    const mix = { users: 100, skew: 1, actions: ['a', 'b'], seed: 7 };
+    const one = createEventSource(mix);
+    const two = createEventSource(mix);
+    const pick = (source: typeof one) =>
+      Array.from({ length: 50 }, () => source(0)).map((e) => `${e.user_id}/${e.action}/${e.value}`);
+    expect(pick(one)).toEqual(pick(two));
+  });
+
+  it('sends most events from a few users when skewed, and spreads them when not', () => {
+    const share = (skew: number) => {
+      const source = createEventSource({ users: 1_000, skew, actions: ['a'], seed: 1 });
+      const events = Array.from({ length: 20_000 }, () => source(0));
+      return events.filter((e) => Number(e.user_id) <= 10).length / events.length;
+    };
+    expect(share(1.2)).toBeGreaterThan(0.4); // the 10 hottest of 1,000 users
+    expect(share(0)).toBeLessThan(0.02); // about 1% under a uniform draw
+  });
+
+  it('draws uniform numbers in [0, 1)', () => {
+    const random = seededRandom(3);
+    const draws = Array.from({ length: 10_000 }, random);
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...draws)).toBeLessThan(1);
+    expect(draws.reduce((a, b) => a + b) / draws.length).toBeCloseTo(0.5, 1);
+  });
+});

@@ -1,0 +1,91 @@
+// `pnpm load`: realistic report events over HTTP at a chosen rate; writes a ledger of exactly what
+// was accepted (see README, "Load").
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createEventSource, seededRandom } from './events.ts';
+import { createLedger } from './ledger.ts';
+import { type LoadSummary, runLoad } from './runner.ts';
+
+const usage = `usage: pnpm load [options]
+  --url URL            ingest endpoint (default http://127.0.0.1:3000/v1/events)
+  --rate N             events per second (default 5000)
+  --duration S         seconds (default 10)
+  --users N            distinct users (default 1000)
+  --skew X             Zipf exponent of user activity: 0 uniform, 1.2 a few hot users (default 0)
+  --actions A,B        actions (default login,logout,page.view,job.finished,purchase)
+  --batch N            events per request (default 100)
+  --concurrency N      requests in flight at most (default 8)
+  --resend F           fraction of events resent with an already accepted event_id (default 0)
+  --seed N             for the same users, actions and values again (default 1)
+  --ledger FILE        where to write the ledger (default .local/load/ledger-<time>.json)`;
+
+function number(value: string | undefined, fallback: number, name: string, min: number, max = Number.POSITIVE_INFINITY): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max)
+    throw new Error(`--${name}: must be a number from ${min} to ${max} (got ${value})`);
+  return parsed;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: Object.fromEntries(
+      ['url', 'rate', 'duration', 'users', 'skew', 'actions', 'batch', 'concurrency', 'resend', 'seed', 'ledger'].map((name) => [
+        name,
+        { type: 'string' as const },
+      ]),
+    ),
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  });
+  if (process.argv.includes('--help')) {
+    console.log(usage);
+    return;
+  }
+  const seed = number(values.seed, 1, 'seed', 0);
+  const options = {
+    url: values.url ?? 'http://127.0.0.1:3000/v1/events',
+    rate: number(values.rate, 5_000, 'rate', 1),
+    durationSeconds: number(values.duration, 10, 'duration', 1),
+    batch: number(values.batch, 100, 'batch', 1, 1_000),
+    concurrency: number(values.concurrency, 8, 'concurrency', 1, 1_000),
+    resendFraction: number(values.resend, 0, 'resend', 0, 1),
+  };
+  const mix = {
+    users: number(values.users, 1_000, 'users', 1),
+    skew: number(values.skew, 0, 'skew', 0, 5),
+    actions: (values.actions ?? 'login,logout,page.view,job.finished,purchase').split(',').filter(Boolean),
+    seed,
+  };
+  const ledger = createLedger();
+  const line = (s: LoadSummary) =>
+    `[load] ${s.seconds.toFixed(0)} s  accepted ${s.accepted.toLocaleString('en')} (${Math.round(s.acceptedPerSecond).toLocaleString('en')}/s)` +
+    `  resends ${s.resends}  503 ${s.unavailable}  rejected ${s.rejected}  errors ${s.errors}  p99 ${s.latencyMs.p99.toFixed(1)} ms`;
+  console.error(
+    `[load] ${options.rate.toLocaleString('en')} events/s for ${options.durationSeconds} s to ${options.url}, ${mix.users} users (skew ${mix.skew}), seed ${seed}`,
+  );
+  const summary = await runLoad(options, createEventSource(mix), ledger, (s) => console.error(line(s)), seededRandom(seed + 1));
+
+  const file = resolve(
+    values.ledger ??
+      join(
+        process.env.INIT_CWD ?? process.cwd(),
+        '.local',
+        'load',
+        `ledger-${new Date().toISOString().replaceAll(':', '-')}.json`,
+      ),
+  );
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), options, mix, summary, ...ledger.toJSON() })}\n`,
+  );
+  console.error(line(summary));
+  console.log(JSON.stringify({ ...summary, ledger: file }));
+  if (summary.errors > 0 || summary.rejected > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
