@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { artifactDir } from '../launcher/artifacts.ts';
+import { kafkaToolArgs } from '../launcher/kafka-tools.ts';
 import type { InfraPaths } from '../launcher/paths.ts';
 
 /**
@@ -13,16 +12,9 @@ export interface PerfResult {
   p99Ms?: number;
 }
 
-function classpath(paths: InfraPaths, kafkaVersion: string): string {
-  return `${join(artifactDir(paths, { kind: 'kafka', version: kafkaVersion }), 'libs')}/*`;
-}
-
 function java(paths: InfraPaths, kafkaVersion: string, mainClass: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const logging = kafkaVersion.startsWith('3.')
-      ? `-Dlog4j.configuration=file:${join(paths.kafkaConfig, 'log4j-tools.properties')}`
-      : `-Dlog4j2.configurationFile=${join(paths.kafkaConfig, 'log4j2-tools.properties')}`;
-    const child = spawn('java', ['-Xmx512m', logging, '-cp', classpath(paths, kafkaVersion), mainClass, ...args], {
+    const child = spawn('java', ['-Xmx512m', ...kafkaToolArgs(paths, kafkaVersion), mainClass, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { artifactDir } from '../launcher/artifacts.ts';
 import { launcherConfig } from '../launcher/config.ts';
+import { kafkaToolArgs } from '../launcher/kafka-tools.ts';
 import { infraPaths } from '../launcher/paths.ts';
 
 const BROKERS = ['127.0.0.1:9092'];
@@ -30,17 +30,11 @@ function keys(): string[] {
 
 function consoleProduce(topic: string, lines: string[]): Promise<void> {
   const mainClass = kafkaVersion.startsWith('3.') ? 'kafka.tools.ConsoleProducer' : 'org.apache.kafka.tools.ConsoleProducer';
-  const logging = kafkaVersion.startsWith('3.')
-    ? `-Dlog4j.configuration=file:${join(paths.kafkaConfig, 'log4j-tools.properties')}`
-    : `-Dlog4j2.configurationFile=${join(paths.kafkaConfig, 'log4j2-tools.properties')}`;
-  const classpath = `${join(artifactDir(paths, { kind: 'kafka', version: kafkaVersion }), 'libs')}/*`;
   return new Promise((resolve, reject) => {
     const child = spawn(
       'java',
       [
-        logging,
-        '-cp',
-        classpath,
+        ...kafkaToolArgs(paths, kafkaVersion),
         mainClass,
         '--bootstrap-server',
         BROKERS.join(','),
