@@ -14,6 +14,9 @@ describe('consumer config', () => {
       port: 3001,
       host: '127.0.0.1',
       logLevel: 'info',
+      statementTimeoutMs: 10_000,
+      dedupRetentionDays: 8,
+      sessionTimeoutMs: 30_000,
     });
   });
 
@@ -22,6 +25,7 @@ describe('consumer config', () => {
     ['DATABASE_URL', 'http://127.0.0.1:5432/tally'],
     ['DEAD_LETTER_TOPIC', 'dlq/x'],
     ['KAFKA_BROKERS', '127.0.0.1'],
+    ['DEDUP_RETENTION_DAYS', '3'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));

@@ -12,6 +12,12 @@ const schema = z.object({
   CONSUMER_PORT: port.default(3001),
   CONSUMER_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: logLevel.default('info'),
+  /** Every query is cut off after this long, so a stuck database is seen as an outage. */
+  CONSUMER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How long an event_id is remembered to drop client resends (at least 7 days). */
+  DEDUP_RETENTION_DAYS: z.coerce.number().int().min(7, 'must be at least 7').default(8),
+  /** Kafka's session timeout: how long a silent member keeps its partitions. */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
 });
 
 export interface ConsumerConfig {
@@ -24,6 +30,9 @@ export interface ConsumerConfig {
   port: number;
   host: string;
   logLevel: z.output<typeof logLevel>;
+  statementTimeoutMs: number;
+  dedupRetentionDays: number;
+  sessionTimeoutMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): ConsumerConfig {
@@ -41,5 +50,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConsumerCon
     port: parsed.CONSUMER_PORT,
     host: parsed.CONSUMER_HOST,
     logLevel: parsed.LOG_LEVEL,
+    statementTimeoutMs: parsed.CONSUMER_STATEMENT_TIMEOUT_MS,
+    dedupRetentionDays: parsed.DEDUP_RETENTION_DAYS,
+    sessionTimeoutMs: parsed.CONSUMER_SESSION_TIMEOUT_MS,
   };
 }

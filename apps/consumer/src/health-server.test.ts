@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildHealthServer } from './health-server.ts';
 
 describe('buildHealthServer', () => {
-  const app = buildHealthServer({ logger: false });
+  const app = buildHealthServer();
   afterAll(() => app.close());
 
   it('answers /healthz while the process is alive', async () => {

@@ -1,5 +1,6 @@
 // Entry point: parse the environment, wire the producer, listen; exit 1 with the reason on failure.
 import { ConfigError } from '@tally/config';
+import { silenceKafkajsTimerWarning } from '@tally/kafka';
 import pino from 'pino';
 import { loadConfig } from './config.ts';
 import { startProducer } from './producer-app.ts';
@@ -31,12 +32,7 @@ async function main(): Promise<void> {
   }
 }
 
-// NOTE: kafkajs 2.2.4 arms a timer with a negative delay when its request queue is idle, and Node
-// 24 warns each time. Harmless (the timer fires at once); every other warning is still printed.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') console.warn(warning);
-});
+silenceKafkajsTimerWarning();
 
 main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : error);

@@ -1,11 +1,12 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { ensureTopic } from '@tally/kafka';
 import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createBatcher } from './batcher.ts';
 import type { ProducerConfig } from './config.ts';
 import { createIngest } from './ingest.ts';
-import { compressionOf, createKafka, createProducer, ensureTopic } from './kafka.ts';
+import { compressionOf, createKafka, createProducer } from './kafka.ts';
 import { createMetrics } from './metrics.ts';
 import { buildServer } from './server.ts';
 

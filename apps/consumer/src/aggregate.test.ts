@@ -1,0 +1,56 @@
+import type { ReportEvent } from '@tally/schemas';
+import { describe, expect, it } from 'vitest';
+import { aggregate, bucketOf } from './aggregate.ts';
+
+const at = Date.UTC(2026, 10, 24, 10, 0, 0);
+const event = (overrides: Partial<ReportEvent>): ReportEvent => ({
+  event_id: crypto.randomUUID(),
+  user_id: '1',
+  action: 'login',
+  occurred_at: at,
+  received_at: at,
+  source: null,
+  value: null,
+  attributes: {},
+  session_id: null,
+  ...overrides,
+});
+
+describe('aggregate', () => {
+  it('folds events into one delta per minute, user and action', () => {
+    const deltas = aggregate([
+      event({ occurred_at: at + 1_000, value: 4 }),
+      event({ occurred_at: at + 59_999, value: -1 }),
+      event({ occurred_at: at + 30_000 }),
+      event({ occurred_at: at + 60_000 }),
+      event({ user_id: '2' }),
+      event({ action: 'logout' }),
+    ]);
+    expect(deltas).toEqual([
+      {
+        bucketStart: at,
+        userId: '1',
+        action: 'login',
+        count: 3,
+        valueSum: 3,
+        valueMin: -1,
+        valueMax: 4,
+        firstOccurredAt: at + 1_000,
+        lastOccurredAt: at + 59_999,
+      },
+      expect.objectContaining({ bucketStart: at + 60_000, userId: '1', count: 1, valueSum: null, valueMin: null }),
+      expect.objectContaining({ bucketStart: at, userId: '2', action: 'login', count: 1 }),
+      expect.objectContaining({ bucketStart: at, userId: '1', action: 'logout', count: 1 }),
+    ]);
+  });
+
+  it('puts an event at the exact start of a minute into that minute', () => {
+    expect(bucketOf(at)).toBe(at);
+    expect(bucketOf(at - 1)).toBe(at - 60_000);
+  });
+
+  it('keeps no value when no event of the group carried one', () => {
+    const [delta] = aggregate([event({}), event({})]);
+    expect(delta).toMatchObject({ count: 2, valueSum: null, valueMin: null, valueMax: null });
+  });
+});

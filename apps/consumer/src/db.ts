@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { ConsumerConfig } from './config.ts';
+
+/** The connection pool. Every statement has a timeout, so a stuck database counts as an outage. */
+export function createPool(config: ConsumerConfig, log: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: 4,
+    statement_timeout: config.statementTimeoutMs,
+    connectionTimeoutMillis: 5_000,
+    application_name: 'tally-consumer',
+  });
+  // NOTE: an idle client's connection dropping (PostgreSQL restarted) must not crash the process;
+  // the next query fails instead, and is retried as an outage.
+  pool.on('error', (error) => log.warn({ event: 'postgres_idle_client_error', err: error }, 'idle PostgreSQL client failed'));
+  return pool;
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/** Applies pending migrations (node-pg-migrate, SQL files under migrations/). */
+export async function migrate(databaseUrl: string, log: Logger): Promise<void> {
+  const applied = await runner({
+    databaseUrl,
+    dir: MIGRATIONS_DIR,
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    count: Number.POSITIVE_INFINITY,
+    singleTransaction: true,
+    checkOrder: true,
+    log: () => undefined,
+  });
+  if (applied.length > 0) log.info({ event: 'migrations_applied', migrations: applied.map((m) => m.name) }, 'migrations applied');
+}
+
+/** Creates the dedupe table's partitions around today and drops those past the retention. */
+export async function maintainDedupPartitions(pool: pg.Pool, retentionDays: number): Promise<void> {
+  await pool.query('SELECT tally_maintain_seen_events($1)', [retentionDays]);
+}

@@ -1,0 +1,43 @@
+import { checkReportEvent, type ReportEvent } from '@tally/schemas';
+import type { ReportCodec } from '@tally/schemas/codec';
+import type { KafkaMessage } from 'kafkajs';
+
+/**
+ * Sorts a batch's records into events to count and poison records for the dead-letter topic:
+ * not wire format, unknown schema id, a writer schema that cannot be read, a body that does not
+ * match, or an event the rules reject. An unreachable registry is thrown (an outage, retried).
+ */
+export interface GoodRecord {
+  offset: bigint;
+  event: ReportEvent;
+}
+
+export interface PoisonRecord {
+  offset: bigint;
+  message: KafkaMessage;
+  code: string;
+  reason: string;
+}
+
+export async function decodeBatch(
+  codec: ReportCodec,
+  messages: KafkaMessage[],
+): Promise<{ good: GoodRecord[]; poison: PoisonRecord[] }> {
+  const good: GoodRecord[] = [];
+  const poison: PoisonRecord[] = [];
+  for (const message of messages) {
+    const offset = BigInt(message.offset);
+    const decoded = await codec.decode(message.value);
+    if (!decoded.ok) {
+      poison.push({ offset, message, code: decoded.error.code, reason: decoded.error.message });
+      continue;
+    }
+    const problems = checkReportEvent(decoded.event);
+    if (problems.length > 0) {
+      poison.push({ offset, message, code: 'INVALID_EVENT', reason: problems.map((p) => `${p.path}: ${p.message}`).join('; ') });
+      continue;
+    }
+    good.push({ offset, event: decoded.event });
+  }
+  return { good, poison };
+}

@@ -1,0 +1,2 @@
+export { createKafkaClient, silenceKafkajsTimerWarning } from './client.ts';
+export { ensureTopic } from './topics.ts';
