@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  actualRows,
+  baseConfig,
+  configFor,
+  countedEvents,
+  createDatabase,
+  createTopic,
+  deleteTopics,
+  event,
+  expectedRows,
+  names,
+  produce,
+  query,
+  startTestConsumer,
+  waitFor,
+} from './testing/harness.ts';
+import { startTcpProxy } from './testing/tcp-proxy.ts';
+
+const OUTAGE_MS = 30_000;
+
+describe('the consumer through a PostgreSQL outage', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it('retries for 30 s without dead-lettering or skipping anything, then resumes by itself', async () => {
+    const db = await createDatabase();
+    const n = names();
+    await createTopic(n.topic, 3);
+    // The machine's PostgreSQL is shared and never stopped: the outage happens at a proxy we own.
+    const proxy = await startTcpProxy(Number(new URL(baseConfig.databaseUrl).port || 5432));
+    cleanups.push(
+      db.drop,
+      () => deleteTopics([n.topic, n.deadLetterTopic]),
+      () => proxy.close(),
+    );
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+
+    const consumer = await startTestConsumer(
+      configFor({ url: viaProxy.toString(), ...n, CONSUMER_STATEMENT_TIMEOUT_MS: '2000' }),
+    );
+    cleanups.push(() => consumer.stop());
+    const before = Array.from({ length: 200 }, () => event());
+    await produce(n.topic, before);
+    await waitFor('the first 200 counted', async () => (await countedEvents(db.url)) === 200);
+
+    await proxy.cut();
+    const during = Array.from({ length: 300 }, () => event());
+    await produce(n.topic, during);
+    const cutAt = Date.now();
+    await waitFor('retries against PostgreSQL', async () =>
+      /tally_consumer_retries_total\{dependency="postgres"\} [1-9]/.test(
+        (await consumer.server.inject({ method: 'GET', url: '/metrics' })).body,
+      ),
+    );
+    expect((await consumer.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - cutAt))));
+    expect(await countedEvents(db.url)).toBe(200);
+
+    await proxy.restore();
+    await waitFor('all 500 counted', async () => (await countedEvents(db.url)) === 500, 90_000);
+    expect(await actualRows(db.url)).toEqual(expectedRows([...before, ...during]));
+    expect(await query(db.url, 'SELECT * FROM dead_letters')).toEqual([]);
+    expect((await consumer.server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  }, 180_000);
+});
