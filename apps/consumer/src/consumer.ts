@@ -1,5 +1,5 @@
 import type { ReportCodec } from '@tally/schemas/codec';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { type Consumer, type EachBatchPayload, type Kafka, Partitioners } from 'kafkajs';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { applyBatch, storedOffsets } from './apply-batch.ts';
@@ -41,7 +41,12 @@ export async function runGroupConsumer(deps: {
     allowAutoTopicCreation: false,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
   });
-  const dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const dlqProducer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const writeDeadLetters = createDeadLetterWriter(dlqProducer, config.deadLetterTopic);
   const gaps = new Set<string>();
   let running = true;

@@ -7,7 +7,10 @@ export async function ensureTopic(kafka: Kafka, topic: string, partitions: numbe
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    // NOTE: asking first keeps kafkajs from logging an error for "topic already exists".
+    const exists = (await admin.listTopics()).includes(topic);
+    const created =
+      !exists && (await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true }));
     const actual = await partitionCount(admin, topic);
     log.info({ event: created ? 'topic_created' : 'topic_found', topic, partitions: actual }, `topic ${topic}`);
     if (!created && actual !== partitions) {
