@@ -1,0 +1,56 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  baseConfig,
+  configFor,
+  countedEvents,
+  createDatabase,
+  createTopic,
+  deleteTopics,
+  event,
+  names,
+  produce,
+  query,
+  startTestConsumer,
+  waitFor,
+} from './testing/harness.ts';
+import { startTcpProxy } from './testing/tcp-proxy.ts';
+
+describe('the consumer while the schema registry is unreachable', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it('waits for it instead of dead-lettering, then counts everything', async () => {
+    const db = await createDatabase();
+    const n = names();
+    await createTopic(n.topic, 2);
+    const registryUrl = new URL(baseConfig.schemaRegistryUrl);
+    const proxy = await startTcpProxy(Number(registryUrl.port));
+    cleanups.push(
+      db.drop,
+      () => deleteTopics([n.topic, n.deadLetterTopic]),
+      () => proxy.close(),
+    );
+    registryUrl.port = String(proxy.port);
+
+    // The consumer has never read a schema, so it must ask the registry, which is cut off.
+    await proxy.cut();
+    const consumer = await startTestConsumer(configFor({ url: db.url, ...n, SCHEMA_REGISTRY_URL: registryUrl.toString() }));
+    cleanups.push(() => consumer.stop());
+    await produce(
+      n.topic,
+      Array.from({ length: 50 }, () => event()),
+    );
+    await waitFor('retries against the registry', async () =>
+      /tally_consumer_retries_total\{dependency="registry"\} [1-9]/.test(
+        (await consumer.server.inject({ method: 'GET', url: '/metrics' })).body,
+      ),
+    );
+    expect(await countedEvents(db.url)).toBe(0);
+
+    await proxy.restore();
+    await waitFor('all 50 counted', async () => (await countedEvents(db.url)) === 50);
+    expect(await query(db.url, 'SELECT * FROM dead_letters')).toEqual([]);
+  }, 120_000);
+});
