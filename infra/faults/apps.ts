@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The real producer and consumer, run as processes from their sources (Node 24 strips the types),
+ * so faults are real: SIGKILL, SIGSTOP and SIGTERM reach a whole process.
+ */
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface AppProcess {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  exited: Promise<number | null>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startApp(app: 'producer' | 'consumer', name: string, env: Record<string, string>): Promise<AppProcess> {
+  const port = await freePort();
+  const portVariable = app === 'producer' ? 'PRODUCER_PORT' : 'CONSUMER_PORT';
+  const child = spawn(process.execPath, ['--conditions=development', 'src/main.ts'], {
+    cwd: join(ROOT, 'apps', app),
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name, child, port, exited };
+}
+
+/** Waits until the app answers /readyz with 200 (or fails if it exits first). */
+export async function waitReady(app: AppProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (app.child.exitCode !== null) throw new Error(`${app.name} exited with ${app.child.exitCode} while starting`);
+    const ok = await fetch(`http://127.0.0.1:${app.port}/readyz`, { signal: AbortSignal.timeout(1_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(200);
+  }
+  throw new Error(`${app.name} not ready after ${timeoutMs} ms`);
+}
+
+export async function stopApp(app: AppProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (app.child.exitCode === null && app.child.signalCode === null) {
+    app.child.kill('SIGCONT');
+    app.child.kill(signal);
+  }
+  return app.exited;
+}

@@ -1,0 +1,115 @@
+// `pnpm test:faults`: end-to-end fault scenarios against the real producer, consumers, Kafka,
+// registry and PostgreSQL, each checked against the ledger of what the producer accepted.
+//   pnpm test:faults [--seed N] [--only name,name]
+import { parseArgs } from 'node:util';
+import { cleanup, type Outcome, prepare, type Scenario } from './scenario.ts';
+import { brokerKill } from './scenarios/broker-kill.ts';
+import { consumerKills } from './scenarios/consumer-kills.ts';
+import { poisonAndResends } from './scenarios/poison-and-resends.ts';
+import { postgresOutage } from './scenarios/postgres-outage.ts';
+import { producerSigterm } from './scenarios/producer-sigterm.ts';
+import { registryOutage } from './scenarios/registry-outage.ts';
+import { zombie } from './scenarios/zombie.ts';
+
+interface Entry {
+  name: string;
+  run: (s: Scenario) => Promise<Outcome>;
+  brokers?: (basePort: number) => string[];
+}
+
+const SCENARIOS: Entry[] = [
+  { name: 'consumer-kill-9', run: consumerKills },
+  { name: 'consumer-zombie', run: zombie },
+  { name: 'poison-and-resends', run: poisonAndResends },
+  { name: 'producer-sigterm', run: producerSigterm },
+  { name: 'postgres-outage', run: postgresOutage },
+  { name: 'registry-outage', run: registryOutage },
+  {
+    name: 'broker-kill',
+    run: (s) => brokerKill(s, Number(s.brokers[0]?.split(':')[1])),
+    brokers: (base) => [0, 1, 2].map((i) => `127.0.0.1:${base + i}`),
+  },
+];
+
+/** Three consecutive free ports (and the three 100 above for the controllers). */
+async function clusterBasePort(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const ports = [0, 1, 2, 100, 101, 102].map((i) => base + i);
+    const free = await Promise.all(ports.map((port) => isFree(port)));
+    if (free.every(Boolean)) return base;
+  }
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function table(outcomes: Outcome[]): string {
+  const header = ['scenario', 'accepted', 'resends', 'counted', 'dead letters', 'poison', 'faults', 'mismatches', 'seconds'];
+  const rows = outcomes.map((o) =>
+    [o.scenario, o.accepted, o.resends, o.counted, o.deadLetters, o.poison, o.faults, o.mismatches, o.seconds.toFixed(0)].map(
+      String,
+    ),
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { seed: { type: 'string' }, only: { type: 'string' } },
+    args: process.argv.slice(2).filter((a) => a !== '--'),
+  });
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed);
+  const only = values.only?.split(',');
+  const selected = SCENARIOS.filter((entry) => !only || only.includes(entry.name));
+  console.log(
+    `fault suite, seed ${seed} (replay: pnpm test:faults --seed ${seed}), scenarios: ${selected.map((e) => e.name).join(', ')}`,
+  );
+
+  const outcomes: Outcome[] = [];
+  let failed = false;
+  for (const [i, entry] of selected.entries()) {
+    const brokers = entry.brokers?.(await clusterBasePort());
+    const scenario = await prepare(entry.name, seed + i, brokers);
+    scenario.log(`start (seed ${scenario.seed})`);
+    try {
+      const outcome = await entry.run(scenario);
+      outcomes.push(outcome);
+      const badDeadLetters = outcome.deadLetters !== outcome.poison;
+      if (outcome.mismatches > 0 || badDeadLetters || outcome.counted !== outcome.accepted) {
+        failed = true;
+        console.log(
+          `✗ ${entry.name}: counted ${outcome.counted} of ${outcome.accepted} accepted, ${outcome.deadLetters} dead letters for ${outcome.poison} poison`,
+        );
+        for (const line of outcome.details) console.log(`    ${line}`);
+      }
+    } catch (error) {
+      failed = true;
+      console.log(`✗ ${entry.name}: ${error instanceof Error ? error.stack : error}`);
+    } finally {
+      await cleanup(scenario);
+    }
+  }
+  console.log(`\n${table(outcomes)}\n`);
+  const passed = outcomes.filter((o) => o.mismatches === 0 && o.deadLetters === o.poison && o.counted === o.accepted).length;
+  console.log(`faults: ${passed} passed, ${selected.length - passed} failed`);
+  return failed ? 1 : 0;
+}
+
+process.removeAllListeners('warning');
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
