@@ -8,6 +8,8 @@ export interface LoadResult {
   accepted: number;
   resends: number;
   unavailable: number;
+  /** Events never accepted, even after retries: their fate is unknown, so the check can't be exact. */
+  abandoned: number;
   file: string;
 }
 
@@ -17,6 +19,7 @@ export function runLoad(options: {
   seconds: number;
   seed: number;
   resend?: number;
+  drainSeconds?: number;
   file: string;
 }): Promise<LoadResult> {
   const args = [
@@ -36,6 +39,8 @@ export function runLoad(options: {
     '100',
     '--resend',
     String(options.resend ?? 0),
+    '--drain',
+    String(options.drainSeconds ?? 30),
     '--ledger',
     options.file,
   ];
@@ -49,12 +54,13 @@ export function runLoad(options: {
         const ledger = JSON.parse(readFileSync(options.file, 'utf8')) as {
           accepted: number;
           resends: number;
-          summary: { unavailable: number };
+          summary: { unavailable: number; abandoned: number };
         };
         resolve({
           accepted: ledger.accepted,
           resends: ledger.resends,
           unavailable: ledger.summary.unavailable,
+          abandoned: ledger.summary.abandoned,
           file: options.file,
         });
       } catch (error) {

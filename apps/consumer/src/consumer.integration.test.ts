@@ -99,6 +99,17 @@ describe('the consumer against the real Kafka, registry and PostgreSQL', () => {
     expect(Number(offsets[0]?.n)).toBe(5);
   });
 
+  it('starts two consumers at once on a new database (migrations take turns)', async () => {
+    const t = await setup();
+    const [a, b] = await Promise.all([startTestConsumer(t.config()), startTestConsumer(t.config())]);
+    cleanups.push(
+      () => a.stop(),
+      () => b.stop(),
+    );
+    await produce(t.topic, [event(), event()]);
+    await waitFor('2 counted', async () => (await countedEvents(t.url)) === 2);
+  });
+
   it('counts a resent event_id once, across batches and within one', async () => {
     const t = await setup();
     const original = event({ user_id: '7', value: 3 });

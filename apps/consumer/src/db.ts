@@ -31,6 +31,8 @@ export async function migrate(databaseUrl: string, log: Logger): Promise<void> {
     count: Number.POSITIVE_INFINITY,
     singleTransaction: true,
     checkOrder: true,
+    // Consumers starting together take turns; the later ones find nothing left to apply.
+    advisoryLockMode: 'wait',
     log: () => undefined,
   });
   if (applied.length > 0) log.info({ event: 'migrations_applied', migrations: applied.map((m) => m.name) }, 'migrations applied');

@@ -30,6 +30,7 @@ export async function runWithLoad(
     rate: number;
     seconds: number;
     resend?: number;
+    drainSeconds?: number;
     producerEnv?: Record<string, string>;
     consumerEnv?: Record<string, string>;
     inject: (
@@ -61,13 +62,16 @@ export async function runWithLoad(
       seconds: options.seconds,
       seed: s.seed,
       resend: options.resend ?? 0,
+      ...(options.drainSeconds === undefined ? {} : { drainSeconds: options.drainSeconds }),
       file: s.ledgerFile,
     }).finally(() => {
       done = true;
     });
     await options.inject({ producer, consumers, startConsumer }, () => done);
     const result = await load;
-    s.log(`load done: ${result.accepted} accepted, ${result.resends} resends, ${result.unavailable} answered 503`);
+    s.log(
+      `load done: ${result.accepted} accepted, ${result.resends} resends, ${result.unavailable} 503s (retried), ${result.abandoned} abandoned`,
+    );
 
     // At least one healthy consumer drains what is left.
     const alive = consumers.filter((c) => c.child.exitCode === null && c.child.signalCode === null);

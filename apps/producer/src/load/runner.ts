@@ -13,6 +13,8 @@ export interface LoadOptions {
   batch: number;
   concurrency: number;
   resendFraction: number;
+  /** How long refused requests may still be retried after the run (default 30 s). */
+  drainSeconds?: number;
 }
 
 export interface LoadSummary {
@@ -20,8 +22,10 @@ export interface LoadSummary {
   requests: number;
   accepted: number;
   resends: number;
-  /** Events in requests answered 503 (not in the ledger; a real client would retry them). */
+  /** 503 answers; their events were sent again, as a real client would, until accepted. */
   unavailable: number;
+  /** Events still not accepted when the run (and its drain time) ended: their fate is unknown. */
+  abandoned: number;
   rejected: number;
   errors: number;
   acceptedPerSecond: number;
@@ -38,7 +42,9 @@ export async function runLoad(
   const started = performance.now();
   const latencies: number[] = [];
   const resendPool: GeneratedEvent[] = [];
-  const counts = { requests: 0, unavailable: 0, rejected: 0, errors: 0 };
+  const counts = { requests: 0, unavailable: 0, rejected: 0, errors: 0, abandoned: 0 };
+  // Retries of refused requests may go on this long after the run, so their fate becomes known.
+  const giveUpAt = started + (options.durationSeconds + (options.drainSeconds ?? 30)) * 1_000;
   const inFlight = new Set<Promise<void>>();
   const intervalMs = (options.batch / options.rate) * 1_000;
   const endAt = started + options.durationSeconds * 1_000;
@@ -69,24 +75,36 @@ export async function runLoad(
       if (old) resent.push(old);
       else fresh.push(next(now));
     }
-    const begin = performance.now();
-    counts.requests += 1;
-    try {
-      const response = await fetch(options.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify([...fresh, ...resent]),
-      });
-      await response.arrayBuffer();
-      latencies.push(performance.now() - begin);
-      if (response.status === 202) {
-        for (const event of fresh) ledger.add(event);
-        ledger.addResends(resent.length);
-        for (const event of fresh) if (resendPool.length < 10_000) resendPool.push(event);
-      } else if (response.status === 503) counts.unavailable += fresh.length + resent.length;
-      else counts.rejected += fresh.length + resent.length;
-    } catch {
-      counts.errors += 1;
+    const body = JSON.stringify([...fresh, ...resent]);
+    // A real client sends a refused request again, same events and ids, after Retry-After.
+    for (;;) {
+      const begin = performance.now();
+      counts.requests += 1;
+      let retryAfterMs = 1_000;
+      try {
+        const response = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - begin);
+        if (response.status === 202) {
+          for (const event of fresh) ledger.add(event);
+          ledger.addResends(resent.length);
+          for (const event of fresh) if (resendPool.length < 10_000) resendPool.push(event);
+          return;
+        }
+        if (response.status !== 503) {
+          counts.rejected += fresh.length + resent.length;
+          return;
+        }
+        counts.unavailable += 1;
+        retryAfterMs = Number(response.headers.get('retry-after') ?? '1') * 1_000;
+      } catch {
+        counts.errors += 1;
+      }
+      if (performance.now() + retryAfterMs > giveUpAt) {
+        counts.abandoned += fresh.length + resent.length;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
     }
   }
 
