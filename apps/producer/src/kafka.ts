@@ -19,6 +19,9 @@ export function createProducer(kafka: Kafka): Producer {
     allowAutoTopicCreation: false,
     // The Java client's murmur2 partitioner (partitioner.test.ts holds it to the Java client's choices).
     createPartitioner: Partitioners.DefaultPartitioner,
+    // NOTE: retry for ever (idempotence needs it) but soon: when a leader dies, the next attempt
+    // should find the new one within a second or two, not after kafkajs's 30 s backoff ceiling.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1_000 },
   });
 }
 
