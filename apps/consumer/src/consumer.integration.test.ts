@@ -99,7 +99,7 @@ describe('the consumer against the real Kafka, registry and PostgreSQL', () => {
     expect(Number(offsets[0]?.n)).toBe(5);
   });
 
-  it('starts two consumers at once on a new database (migrations take turns)', async () => {
+  it('starts two consumers at once on a new database (migrations and partition upkeep take turns)', async () => {
     const t = await setup();
     const [a, b] = await Promise.all([startTestConsumer(t.config()), startTestConsumer(t.config())]);
     cleanups.push(
