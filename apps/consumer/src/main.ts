@@ -5,6 +5,8 @@ import pino from 'pino';
 import { loadConfig } from './config.ts';
 import { startConsumer } from './consumer-app.ts';
 
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = pino({ level: config.logLevel, base: { service: 'consumer' } });
@@ -21,6 +23,12 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.info({ event: 'consumer_stopping', signal }, 'consumer stopping: finishing the batch in flight');
+      // A dependency that never answers (Kafka down during the flush) must not hold the exit for
+      // ever; what was not acknowledged was not answered 202 either, so clients send it again.
+      setTimeout(() => {
+        log.error({ event: 'consumer_stop_timeout', after_ms: SHUTDOWN_TIMEOUT_MS }, 'consumer did not stop in time');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
       consumer.stop().then(
         () => {
           log.info({ event: 'consumer_stopped' }, 'consumer stopped');

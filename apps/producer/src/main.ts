@@ -5,6 +5,8 @@ import pino from 'pino';
 import { loadConfig } from './config.ts';
 import { startProducer } from './producer-app.ts';
 
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = pino({ level: config.logLevel, base: { service: 'producer' } });
@@ -18,6 +20,12 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.info({ event: 'producer_stopping', signal }, 'producer stopping: flushing accepted events');
+      // A dependency that never answers (Kafka down during the flush) must not hold the exit for
+      // ever; what was not acknowledged was not answered 202 either, so clients send it again.
+      setTimeout(() => {
+        log.error({ event: 'producer_stop_timeout', after_ms: SHUTDOWN_TIMEOUT_MS }, 'producer did not stop in time');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
       producer.stop().then(
         () => {
           log.info({ event: 'producer_stopped' }, 'producer stopped');
