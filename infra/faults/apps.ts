@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@tally/testkit';
 
 /**
  * The real producer and consumer, run as processes from their sources (Node 24 strips the types),
@@ -14,17 +14,6 @@ export interface AppProcess {
   child: ChildProcess;
   port: number;
   exited: Promise<number | null>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export async function startApp(app: 'producer' | 'consumer', name: string, env: Record<string, string>): Promise<AppProcess> {

@@ -2,6 +2,7 @@
 // registry and PostgreSQL, each checked against the ledger of what the producer accepted.
 //   pnpm test:faults [--seed N] [--only name,name]
 import { parseArgs } from 'node:util';
+import { isPortFree } from '@tally/testkit';
 import { cleanup, type Outcome, prepare, type Scenario } from './scenario.ts';
 import { brokerKill } from './scenarios/broker-kill.ts';
 import { consumerKills } from './scenarios/consumer-kills.ts';
@@ -36,18 +37,9 @@ async function clusterBasePort(): Promise<number> {
   for (;;) {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
     const ports = [0, 1, 2, 100, 101, 102].map((i) => base + i);
-    const free = await Promise.all(ports.map((port) => isFree(port)));
+    const free = await Promise.all(ports.map((port) => isPortFree(port)));
     if (free.every(Boolean)) return base;
   }
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 function table(outcomes: Outcome[]): string {

@@ -3,15 +3,11 @@ import { DLQ_HEADERS } from './dead-letter.ts';
 import {
   actualRows,
   appliedRecords,
-  configFor,
   countedEvents,
-  createDatabase,
-  createTopic,
-  deleteTopics,
   event,
   expectedRows,
+  isolatedPipeline,
   kafka,
-  names,
   produce,
   produceRaw,
   query,
@@ -24,14 +20,7 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-/** A database, topic and group of the test's own, cleaned up after. */
-async function setup(partitions = 3) {
-  const db = await createDatabase();
-  const n = names();
-  await createTopic(n.topic, partitions);
-  cleanups.push(db.drop, () => deleteTopics([n.topic, n.deadLetterTopic]));
-  return { ...n, url: db.url, config: (extra: Record<string, string> = {}) => configFor({ url: db.url, ...n, ...extra }) };
-}
+const setup = (partitions = 3) => isolatedPipeline(cleanups, partitions);
 
 const minute = Date.UTC(2026, 10, 24, 10, 0, 0);
 

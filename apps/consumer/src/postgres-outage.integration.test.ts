@@ -1,21 +1,17 @@
+import { startTcpProxy } from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   actualRows,
   baseConfig,
-  configFor,
   countedEvents,
-  createDatabase,
-  createTopic,
-  deleteTopics,
   event,
   expectedRows,
-  names,
+  isolatedPipeline,
   produce,
   query,
   startTestConsumer,
   waitFor,
 } from './testing/harness.ts';
-import { startTcpProxy } from './testing/tcp-proxy.ts';
 
 const OUTAGE_MS = 30_000;
 
@@ -26,21 +22,16 @@ describe('the consumer through a PostgreSQL outage', () => {
   });
 
   it('retries for 30 s without dead-lettering or skipping anything, then resumes by itself', async () => {
-    const db = await createDatabase();
-    const n = names();
-    await createTopic(n.topic, 3);
+    const { url, config, ...n } = await isolatedPipeline(cleanups);
+    const db = { url };
     // The machine's PostgreSQL is shared and never stopped: the outage happens at a proxy we own.
     const proxy = await startTcpProxy(Number(new URL(baseConfig.databaseUrl).port || 5432));
-    cleanups.push(
-      db.drop,
-      () => deleteTopics([n.topic, n.deadLetterTopic]),
-      () => proxy.close(),
-    );
+    cleanups.push(() => proxy.cut());
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
 
     const consumer = await startTestConsumer(
-      configFor({ url: viaProxy.toString(), ...n, CONSUMER_STATEMENT_TIMEOUT_MS: '2000' }),
+      config({ DATABASE_URL: viaProxy.toString(), CONSUMER_STATEMENT_TIMEOUT_MS: '2000' }),
     );
     cleanups.push(() => consumer.stop());
     const before = Array.from({ length: 200 }, () => event());

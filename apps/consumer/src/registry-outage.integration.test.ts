@@ -1,19 +1,15 @@
+import { startTcpProxy } from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   baseConfig,
-  configFor,
   countedEvents,
-  createDatabase,
-  createTopic,
-  deleteTopics,
   event,
-  names,
+  isolatedPipeline,
   produce,
   query,
   startTestConsumer,
   waitFor,
 } from './testing/harness.ts';
-import { startTcpProxy } from './testing/tcp-proxy.ts';
 
 describe('the consumer while the schema registry is unreachable', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -22,21 +18,16 @@ describe('the consumer while the schema registry is unreachable', () => {
   });
 
   it('waits for it instead of dead-lettering, then counts everything', async () => {
-    const db = await createDatabase();
-    const n = names();
-    await createTopic(n.topic, 2);
+    const { url, config, ...n } = await isolatedPipeline(cleanups, 2);
+    const db = { url };
     const registryUrl = new URL(baseConfig.schemaRegistryUrl);
     const proxy = await startTcpProxy(Number(registryUrl.port));
-    cleanups.push(
-      db.drop,
-      () => deleteTopics([n.topic, n.deadLetterTopic]),
-      () => proxy.close(),
-    );
+    cleanups.push(() => proxy.cut());
     registryUrl.port = String(proxy.port);
 
     // The consumer has never read a schema, so it must ask the registry, which is cut off.
     await proxy.cut();
-    const consumer = await startTestConsumer(configFor({ url: db.url, ...n, SCHEMA_REGISTRY_URL: registryUrl.toString() }));
+    const consumer = await startTestConsumer(config({ SCHEMA_REGISTRY_URL: registryUrl.toString() }));
     cleanups.push(() => consumer.stop());
     await produce(
       n.topic,

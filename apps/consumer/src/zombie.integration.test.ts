@@ -1,32 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   actualRows,
   appliedRecords,
-  configFor,
   countedEvents,
-  createDatabase,
-  createTopic,
-  deleteTopics,
   event,
   expectedRows,
-  names,
+  isolatedPipeline,
   produce,
   startTestConsumer,
   waitFor,
 } from './testing/harness.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) =>
@@ -40,10 +25,8 @@ describe('a consumer frozen past its session timeout (a zombie)', () => {
   });
 
   it('is fenced when it wakes up: the numbers stay exact while a second consumer took over', async () => {
-    const db = await createDatabase();
-    const n = names();
-    await createTopic(n.topic, 4);
-    cleanups.push(db.drop, () => deleteTopics([n.topic, n.deadLetterTopic]));
+    const { url, config, ...n } = await isolatedPipeline(cleanups, 4);
+    const db = { url };
 
     // The zombie is a real consumer process, so SIGSTOP freezes all of it: event loop, heartbeats.
     const zombie = spawn(process.execPath, ['--conditions=development', 'src/main.ts'], {
@@ -73,7 +56,7 @@ describe('a consumer frozen past its session timeout (a zombie)', () => {
     zombie.kill('SIGSTOP');
     const second = Array.from({ length: 400 }, (_, i) => event({ user_id: `z${i % 17}` }));
     await produce(n.topic, second);
-    const survivor = await startTestConsumer(configFor({ url: db.url, ...n, CONSUMER_SESSION_TIMEOUT_MS: '6000' }));
+    const survivor = await startTestConsumer(config({ CONSUMER_SESSION_TIMEOUT_MS: '6000' }));
     cleanups.push(() => survivor.stop());
     // The survivor gets the partitions once the group gives up on the frozen member.
     await waitFor('the survivor counted the next 400', async () => (await countedEvents(db.url)) === 800, 90_000);

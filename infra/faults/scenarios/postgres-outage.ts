@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startTcpProxy } from '@tally/testkit';
 import type { Outcome, Scenario } from '../scenario.ts';
-import { startTcpProxy } from '../tcp-proxy.ts';
+
 import { runWithLoad } from './common.ts';
 
 /** PostgreSQL unavailable for 30 s under load, at a proxy the suite owns (the shared server stays up). */

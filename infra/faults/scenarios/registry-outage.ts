@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startTcpProxy } from '@tally/testkit';
 import { stopApp } from '../apps.ts';
 import type { Outcome, Scenario } from '../scenario.ts';
-import { startTcpProxy } from '../tcp-proxy.ts';
+
 import { runWithLoad } from './common.ts';
 
 const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';

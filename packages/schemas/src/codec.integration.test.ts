@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { freePort } from '@tally/testkit';
 import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReportCodec } from './codec.ts';
@@ -149,7 +149,7 @@ describe('the report codec, against the real registry', () => {
     });
 
     it('an unreachable registry, which is thrown and retriable', async () => {
-      const port = await closedPort();
+      const port = await freePort(); // nothing listens there
       const offline = createReportCodec({
         registry: new SchemaRegistry({ host: `http://127.0.0.1:${port}`, retry: { retries: 0 } }),
         topic: topic(),
@@ -162,15 +162,3 @@ describe('the report codec, against the real registry', () => {
     });
   });
 });
-
-/** A loopback port with nothing listening: bind one, note it, close it. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

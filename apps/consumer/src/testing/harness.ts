@@ -202,3 +202,17 @@ export async function actualRows(url: string) {
     .map((r) => ({ ...r, bucket_start: r.bucket_start.toISOString(), event_count: Number(r.event_count) }))
     .sort((a, b) => `${a.bucket_start}|${a.user_id}|${a.action}`.localeCompare(`${b.bucket_start}|${b.user_id}|${b.action}`));
 }
+
+export type Cleanup = () => Promise<void>;
+
+/**
+ * A database, report topic, dead-letter topic and group of the test's own; `cleanups` gets what
+ * removes them.
+ */
+export async function isolatedPipeline(cleanups: Cleanup[], partitions = 3) {
+  const db = await createDatabase();
+  const n = names();
+  await createTopic(n.topic, partitions);
+  cleanups.push(db.drop, () => deleteTopics([n.topic, n.deadLetterTopic]));
+  return { ...n, url: db.url, config: (extra: Record<string, string> = {}) => configFor({ url: db.url, ...n, ...extra }) };
+}
