@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { seededRandom } from '@tally/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { ROOT } from './apps.ts';
@@ -57,18 +58,6 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** mulberry32, so a printed seed replays the same choices. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export async function prepare(name: string, seed: number, brokers = BROKERS): Promise<Scenario> {
   const id = `${name.replaceAll('-', '_')}_${seed}_${Date.now()}`;
   const database = `tally_faults_${id}`;
@@ -78,7 +67,7 @@ export async function prepare(name: string, seed: number, brokers = BROKERS): Pr
   return {
     name,
     seed,
-    random: seeded(seed),
+    random: seededRandom(seed),
     databaseUrl: databaseUrl(database),
     topic: `faults-${id}`,
     deadLetterTopic: `faults-${id}.dlq`,

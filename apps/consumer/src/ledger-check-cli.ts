@@ -1,9 +1,9 @@
 // `pnpm check:ledger <ledger.json>`: exits 1, listing the differences, unless aggregates_minute in
 // DATABASE_URL holds exactly what the ledger says was accepted.
 import { readFileSync } from 'node:fs';
+import { compareWithLedger, type LedgerRow } from '@tally/testkit';
 import pg from 'pg';
 import { loadConfig } from './config.ts';
-import { compareWithLedger, type LedgerRow } from './ledger-check.ts';
 
 const file = process.argv.slice(2).find((arg) => arg !== '--');
 if (!file) {

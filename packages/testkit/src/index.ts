@@ -1,2 +1,4 @@
+export { compareWithLedger, type LedgerRow, type Mismatch } from './ledger.ts';
 export { freePort, isPortFree } from './ports.ts';
+export { seededRandom } from './seeded-random.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

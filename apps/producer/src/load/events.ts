@@ -1,3 +1,4 @@
+import { seededRandom } from '@tally/testkit';
 import { v7 as uuidv7 } from 'uuid';
 
 /**
@@ -19,18 +20,6 @@ export interface EventMix {
   skew: number;
   actions: string[];
   seed: number;
-}
-
-/** mulberry32: small, fast, good enough for load shapes. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export function createEventSource(mix: EventMix): (now: number) => GeneratedEvent {

@@ -1,5 +1,6 @@
+import { seededRandom } from '@tally/testkit';
 import { describe, expect, it } from 'vitest';
-import { createEventSource, seededRandom } from './events.ts';
+import { createEventSource } from './events.ts';
 import { createLedger } from './ledger.ts';
 
 describe('the load ledger', () => {

@@ -1,20 +1,13 @@
+import type { LedgerRow } from '@tally/testkit';
 import type { GeneratedEvent } from './events.ts';
+
+export type { LedgerRow };
 
 /**
  * Exactly what the producer accepted (answered 202), aggregated the way `aggregates_minute` is:
  * per minute bucket, user and action. Resends of an accepted event are counted apart, never in
  * the totals, since the pipeline must count each event_id once.
  */
-export interface LedgerRow {
-  bucket_start: string;
-  user_id: string;
-  action: string;
-  event_count: number;
-  value_sum: number | null;
-  value_min: number | null;
-  value_max: number | null;
-}
-
 export interface Ledger {
   add(event: GeneratedEvent): void;
   addResends(count: number): void;

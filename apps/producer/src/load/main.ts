@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createEventSource, seededRandom } from './events.ts';
+import { seededRandom } from '@tally/testkit';
+import { createEventSource } from './events.ts';
 import { createLedger } from './ledger.ts';
 import { type LoadSummary, runLoad } from './runner.ts';
 

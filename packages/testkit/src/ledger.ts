@@ -1,5 +1,6 @@
 /**
- * Compares aggregates_minute with a ledger of accepted events (written by `pnpm load`), per
+ * The ledger `pnpm load` writes and `pnpm check:ledger` reads: accepted events per minute bucket,
+ * user and action. Compares aggregates_minute with a ledger of accepted events (written by `pnpm load`), per
  * bucket, user and action: the proof that every accepted event was counted exactly once.
  */
 export interface LedgerRow {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithLedger, type LedgerRow } from './ledger-check.ts';
+import { compareWithLedger, type LedgerRow } from './ledger.ts';
 
 const row = (over: Partial<LedgerRow>): LedgerRow => ({
   bucket_start: '2026-11-24T10:00:00.000Z',
