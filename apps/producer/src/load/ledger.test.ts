@@ -1,6 +1,5 @@
-import { seededRandom } from '@tally/testkit';
+import { createEventSource, seededRandom } from '@tally/testkit';
 import { describe, expect, it } from 'vitest';
-import { createEventSource } from './events.ts';
 import { createLedger } from './ledger.ts';
 
 describe('the load ledger', () => {

@@ -1,5 +1,4 @@
-import type { LedgerRow } from '@tally/testkit';
-import type { GeneratedEvent } from './events.ts';
+import type { GeneratedEvent, LedgerRow } from '@tally/testkit';
 
 export type { LedgerRow };
 

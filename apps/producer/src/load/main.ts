@@ -3,8 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { seededRandom } from '@tally/testkit';
-import { createEventSource } from './events.ts';
+import { createEventSource, seededRandom } from '@tally/testkit';
 import { createLedger } from './ledger.ts';
 import { type LoadSummary, runLoad } from './runner.ts';
 

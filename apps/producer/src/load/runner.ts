@@ -1,4 +1,4 @@
-import type { GeneratedEvent } from './events.ts';
+import type { GeneratedEvent } from '@tally/testkit';
 import type { Ledger } from './ledger.ts';
 
 /**

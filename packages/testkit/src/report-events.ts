@@ -1,5 +1,5 @@
-import { seededRandom } from '@tally/testkit';
 import { v7 as uuidv7 } from 'uuid';
+import { seededRandom } from './seeded-random.ts';
 
 /**
  * Realistic report events for load: users drawn uniformly or with a Zipf skew (a few hot users
@@ -12,6 +12,7 @@ export interface GeneratedEvent {
   occurred_at: number;
   value?: number;
   source: string;
+  attributes?: Record<string, string>;
 }
 
 export interface EventMix {
@@ -21,6 +22,8 @@ export interface EventMix {
   actions: string[];
   seed: number;
 }
+
+const HOSTS = ['web-01', 'web-02', 'web-03', 'worker-01', 'worker-02'];
 
 export function createEventSource(mix: EventMix): (now: number) => GeneratedEvent {
   const random = seededRandom(mix.seed);
@@ -51,6 +54,8 @@ export function createEventSource(mix: EventMix): (now: number) => GeneratedEven
       // Events arrive a little after they happen.
       occurred_at: now - Math.floor(random() * 2_000),
       source: 'tally-load',
+      // A few labels, as services send them; with them an encoded event is about 150 bytes.
+      attributes: { host: HOSTS[Math.floor(random() * HOSTS.length)] ?? 'web-01', region: 'eu-west-1', release: '2026.11.3' },
     };
     // Whole milliseconds, so sums are exact in a double and comparable to the database's.
     if (random() < 0.5) event.value = 1 + Math.floor(random() * 5_000);
