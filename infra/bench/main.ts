@@ -1,94 +1,141 @@
-// `pnpm bench`: measures on the running local broker and prints a table of medians. This stage
-// measures the ceiling, Kafka's own perf tools; Tally's stages are compared with it.
-import { randomUUID } from 'node:crypto';
+// `pnpm bench`: Kafka's own perf tools and Tally's stages, in one run, on the same broker, topic
+// layout (12 partitions) and records (Avro report events). Prints a table of medians and ratios
+// and writes the runs as JSON under .local/bench (see README, "Performance").
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { launcherConfig } from '../launcher/config.ts';
 import { infraPaths } from '../launcher/paths.ts';
-import { consumerPerf, type PerfResult, producerPerf } from './kafka-perf.ts';
+import { measureConsumer } from './consumer-throughput.ts';
+import { startLatencyRig } from './e2e-latency.ts';
+import { measureHttpIngest } from './http-ingest.ts';
+import { consumerPerf, producerPerf } from './kafka-perf.ts';
+import { produceReportEvents } from './library-produce.ts';
+import { measureNaivePeer } from './naive-throughput.ts';
+import { BROKERS, createTopics, deleteTopics, newName } from './scratch.ts';
+import { median, perSecond, progress, RUNS, repeat } from './stats.ts';
+import { type Row, renderTable } from './table.ts';
 
-const RUNS = 3;
-const RECORD_SIZE = 150; // bytes, about one Avro-encoded report event
-const records = Number(process.env.BENCH_RECORDS ?? 500_000);
-const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-
-function progress(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-function median(results: PerfResult[]): PerfResult {
-  const mid = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-  const p99 = results.flatMap((r) => (r.p99Ms === undefined ? [] : [r.p99Ms]));
-  return {
-    recordsPerSec: mid(results.map((r) => r.recordsPerSec)),
-    mbPerSec: mid(results.map((r) => r.mbPerSec)),
-    ...(p99.length > 0 ? { p99Ms: mid(p99) } : {}),
-  };
-}
-
-async function repeat(
-  label: string,
-  run: (i: number) => Promise<PerfResult>,
-): Promise<{ median: PerfResult; runs: PerfResult[] }> {
-  progress(`${label}: warm-up`);
-  await run(0);
-  const runs: PerfResult[] = [];
-  for (let i = 1; i <= RUNS; i++) {
-    const result = await run(i);
-    progress(`${label}: run ${i}/${RUNS}: ${Math.round(result.recordsPerSec).toLocaleString('en')} records/s`);
-    runs.push(result);
-  }
-  return { median: median(runs), runs };
-}
+const PRODUCE_RECORDS = Number(process.env.BENCH_RECORDS ?? 500_000);
+const CONSUME_RECORDS = Number(process.env.BENCH_CONSUME_RECORDS ?? 2_000_000);
+const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 10);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
 
 async function main(): Promise<void> {
   const paths = infraPaths();
   const { kafkaVersion } = launcherConfig();
-  const topic = `bench-${randomUUID()}`;
-  const admin = new Kafka({ clientId: 'tally-bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 12 }], waitForLeaders: true });
+  const brokers = BROKERS.join(',');
+  const topics: string[] = [];
+  const freshTopic = async (stage: string) => {
+    const topic = newName(stage);
+    topics.push(topic);
+    await createTopics([topic]);
+    return topic;
+  };
+  progress(`Kafka ${kafkaVersion} at ${brokers}; median of ${RUNS} runs after a warm-up for every stage`);
+
   try {
-    progress(
-      `${records.toLocaleString('en')} records of ${RECORD_SIZE} bytes, 12 partitions, median of ${RUNS} runs after a warm-up`,
+    const library = await repeat(
+      `Tally producer library path, ${PRODUCE_RECORDS.toLocaleString('en')} events`,
+      async (i) => produceReportEvents({ topic: await freshTopic('library'), records: PRODUCE_RECORDS, seed: i + 1 }),
+      (r) => `${perSecond(r.recordsPerSec)}, ${r.meanRecordBytes.toFixed(0)} bytes/event`,
     );
-    const produce = await repeat('kafka-producer-perf-test', () =>
-      producerPerf(paths, kafkaVersion, { brokers, topic, records, recordSize: RECORD_SIZE }),
+    const recordSize = Math.round(median(library.map((r) => r.meanRecordBytes)));
+
+    const kafkaProduce = await repeat(
+      `kafka-producer-perf-test, ${PRODUCE_RECORDS.toLocaleString('en')} records of ${recordSize} bytes`,
+      async () =>
+        producerPerf(paths, kafkaVersion, {
+          brokers,
+          topic: await freshTopic('kafka-produce'),
+          records: PRODUCE_RECORDS,
+          recordSize,
+        }),
+      (r) => perSecond(r.recordsPerSec),
     );
-    const consume = await repeat('kafka-consumer-perf-test', () =>
-      consumerPerf(paths, kafkaVersion, { brokers, topic, records, group: `bench-${randomUUID()}` }),
+
+    const ingest = await repeat(
+      `Tally HTTP ingest, ${INGEST_SECONDS} s as fast as it answers`,
+      (i) => measureHttpIngest({ seconds: INGEST_SECONDS, seed: i + 1 }),
+      (r) => `${perSecond(r.recordsPerSec)}, request p99 ${r.p99Ms.toFixed(0)} ms, ${r.unavailable} 503s`,
     );
-    const rows = [
-      { stage: 'kafka-producer-perf-test (acks=all, idempotent)', ...produce.median },
-      { stage: 'kafka-consumer-perf-test', ...consume.median },
+
+    const filled = await freshTopic('consume');
+    progress(`filling ${filled} with ${CONSUME_RECORDS.toLocaleString('en')} events`);
+    await produceReportEvents({ topic: filled, records: CONSUME_RECORDS, seed: 42 });
+
+    const kafkaConsume = await repeat(
+      `kafka-consumer-perf-test, ${CONSUME_RECORDS.toLocaleString('en')} records`,
+      () =>
+        consumerPerf(paths, kafkaVersion, { brokers, topic: filled, records: CONSUME_RECORDS, group: newName('kafka-consume') }),
+      (r) => perSecond(r.recordsPerSec),
+    );
+    const consumer = await repeat(
+      `Tally consumer, ${CONSUME_RECORDS.toLocaleString('en')} events into PostgreSQL`,
+      () => measureConsumer({ topic: filled, records: CONSUME_RECORDS }),
+      (r) => `${perSecond(r.recordsPerSec)} (${r.seconds.toFixed(1)} s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+    );
+    const naive = await repeat(
+      'naive peer (eachMessage, one INSERT per event)',
+      () => measureNaivePeer({ topic: filled }),
+      (r) => perSecond(r.recordsPerSec),
+    );
+
+    const maxRate = Math.min(median(ingest.map((r) => r.recordsPerSec)), median(consumer.map((r) => r.recordsPerSec)));
+    const halfRate = Math.round(maxRate / 2);
+    progress(`end-to-end latency at ${perSecond(halfRate)} (half the pipeline's measured maximum)`);
+    const rig = await startLatencyRig();
+    const latency = await repeat(
+      `end-to-end latency, ${LATENCY_SECONDS} s at ${perSecond(halfRate)}`,
+      (i) => rig.measure({ rate: halfRate, seconds: LATENCY_SECONDS, seed: i + 1 }),
+      (r) => `p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms over ${r.probes} probes at ${perSecond(r.rate)}`,
+    ).finally(() => rig.stop());
+
+    const m = (values: number[]) => median(values);
+    const rows: Row[] = [
+      { stage: 'kafka-producer-perf-test (acks=all, idempotent)', rate: m(kafkaProduce.map((r) => r.recordsPerSec)) },
+      {
+        stage: 'Tally HTTP ingest → 202 after acks=all',
+        rate: m(ingest.map((r) => r.recordsPerSec)),
+        vsKafka: 'producer',
+        target: 0.5,
+        p99Ms: m(ingest.map((r) => r.p99Ms)),
+      },
+      { stage: 'Tally producer library path (encode + send)', rate: m(library.map((r) => r.recordsPerSec)), vsKafka: 'producer' },
+      { stage: 'kafka-consumer-perf-test', rate: m(kafkaConsume.map((r) => r.recordsPerSec)) },
+      {
+        stage: 'Tally consumer → PostgreSQL, exactly-once',
+        rate: m(consumer.map((r) => r.recordsPerSec)),
+        vsKafka: 'consumer',
+        target: 0.5,
+        vsNaive: true,
+        rssMiB: Math.max(...consumer.map((r) => r.peakRssMiB)),
+      },
+      { stage: 'naive peer: eachMessage + INSERT per event', rate: m(naive.map((r) => r.recordsPerSec)), vsKafka: 'consumer' },
+      {
+        stage: `end-to-end at ${Math.round(halfRate).toLocaleString('en')}/s, send → visible`,
+        rate: m(latency.map((r) => r.rate)),
+        p50Ms: m(latency.map((r) => r.p50Ms)),
+        p99Ms: m(latency.map((r) => r.p99Ms)),
+        rssMiB: Math.max(...latency.map((r) => r.consumerPeakRssMiB)),
+      },
     ];
-    console.log(
-      `\nKafka ${kafkaVersion} on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
-    );
-    console.log(`${'stage'.padEnd(50)} ${'records/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'p99 ms'.padStart(8)}`);
-    for (const row of rows) {
-      const p99 = row.p99Ms === undefined ? '' : String(row.p99Ms);
-      console.log(
-        `${row.stage.padEnd(50)} ${Math.round(row.recordsPerSec).toLocaleString('en').padStart(12)} ${row.mbPerSec.toFixed(1).padStart(8)} ${p99.padStart(8)}`,
-      );
-    }
+    const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Kafka ${kafkaVersion}, ${recordSize}-byte events, 12 partitions`;
+    console.log(`\n${machine}\n`);
+    console.log(renderTable(rows, { naive: m(naive.map((r) => r.recordsPerSec)) }));
+
     const dir = join(paths.local, 'bench');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `results-${new Date().toISOString().replaceAll(':', '-')}.json`);
-    writeFileSync(
-      file,
-      `${JSON.stringify({ at: new Date().toISOString(), kafkaVersion, records, recordSize: RECORD_SIZE, cpus: cpus().length, rows, runs: { produce: produce.runs, consume: consume.runs } }, null, 2)}\n`,
-    );
+    const runs = { library, kafkaProduce, ingest, kafkaConsume, consumer, naive, latency };
+    writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), machine, recordSize, rows, runs }, null, 2)}\n`);
     console.log(`\nresults: ${file}`);
   } finally {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await deleteTopics(topics);
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

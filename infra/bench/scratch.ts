@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+
+/** Databases and topics of the benchmark's own, each run on fresh ones, removed afterwards. */
+const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tally';
+export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+export const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createDatabase(): Promise<ScratchDatabase> {
+  const name = `tally_bench_${randomUUID().replaceAll('-', '')}`;
+  await withClient(databaseUrl('postgres'), (client) => client.query(`CREATE DATABASE ${name}`));
+  return {
+    url: databaseUrl(name),
+    drop: () =>
+      withClient(databaseUrl('postgres'), (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+  };
+}
+
+export const benchKafka = new Kafka({ clientId: 'tally-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
+
+export async function createTopics(topics: string[], partitions = 12): Promise<void> {
+  const admin = benchKafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(topics: string[]): Promise<void> {
+  const admin = benchKafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics });
+  } catch {
+    // Best effort: a topic left behind costs disk, not correctness.
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The sum of the topic's high watermarks: how many records it holds. */
+export async function topicEnd(topic: string): Promise<number> {
+  const admin = benchKafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export const newName = (stage: string) => `bench-${stage}-${randomUUID().slice(0, 8)}`;
