@@ -19,6 +19,9 @@ export interface LatencyResult {
   rate: number;
   p50Ms: number;
   p99Ms: number;
+  /** Of the same probes: send → 202 (the producer's share). */
+  ackP50Ms: number;
+  ackP99Ms: number;
   probes: number;
   consumerPeakRssMiB: number;
 }
@@ -60,6 +63,7 @@ export async function startLatencyRig(): Promise<LatencyRig> {
     async measure({ rate, seconds, seed }) {
       const sent = new Map<number, number>();
       const seen = new Map<number, number>();
+      const acked = new Map<number, number>();
       const first = probeMinute;
       const load = runLoadProcess({
         url: ingestUrl,
@@ -90,7 +94,8 @@ export async function startLatencyRig(): Promise<LatencyRig> {
           sent.set(minute, at);
           void fetch(ingestUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
             (response) => {
-              if (response.status !== 202) sent.delete(minute);
+              if (response.status === 202) acked.set(minute, performance.now() - at);
+              else sent.delete(minute);
               return response.arrayBuffer();
             },
             () => sent.delete(minute),
@@ -126,6 +131,8 @@ export async function startLatencyRig(): Promise<LatencyRig> {
         rate: summary.acceptedPerSecond,
         p50Ms: percentile(latencies, 0.5),
         p99Ms: percentile(latencies, 0.99),
+        ackP50Ms: percentile([...acked.values()], 0.5),
+        ackP99Ms: percentile([...acked.values()], 0.99),
         probes: latencies.length,
         consumerPeakRssMiB: peakRssMiB(consumer.child.pid),
       };

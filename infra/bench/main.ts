@@ -88,7 +88,8 @@ async function main(): Promise<void> {
     const latency = await repeat(
       `end-to-end latency, ${LATENCY_SECONDS} s at ${perSecond(halfRate)}`,
       (i) => rig.measure({ rate: halfRate, seconds: LATENCY_SECONDS, seed: i + 1 }),
-      (r) => `p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms over ${r.probes} probes at ${perSecond(r.rate)}`,
+      (r) =>
+        `p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms (of which send → 202: p50 ${r.ackP50Ms.toFixed(0)}, p99 ${r.ackP99Ms.toFixed(0)}) over ${r.probes} probes at ${perSecond(r.rate)}`,
     ).finally(() => rig.stop());
 
     const m = (values: number[]) => median(values);

@@ -17,6 +17,8 @@ describe('consumer config', () => {
       statementTimeoutMs: 10_000,
       dedupRetentionDays: 8,
       sessionTimeoutMs: 30_000,
+      partitionsConcurrently: 4,
+      synchronousCommit: 'off',
     });
   });
 
@@ -26,6 +28,8 @@ describe('consumer config', () => {
     ['DEAD_LETTER_TOPIC', 'dlq/x'],
     ['KAFKA_BROKERS', '127.0.0.1'],
     ['DEDUP_RETENTION_DAYS', '3'],
+    ['CONSUMER_PARTITIONS_CONCURRENTLY', '0'],
+    ['CONSUMER_SYNCHRONOUS_COMMIT', 'local'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));

@@ -18,6 +18,13 @@ const schema = z.object({
   DEDUP_RETENTION_DAYS: z.coerce.number().int().min(7, 'must be at least 7').default(8),
   /** Kafka's session timeout: how long a silent member keeps its partitions. */
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  /** How many partitions' batches are applied at once, each in its own transaction. */
+  CONSUMER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * PostgreSQL's synchronous_commit for the consumer's transactions. `off` is safe here: a commit
+   * lost in a PostgreSQL crash takes its offsets with it, so the records are read again from Kafka.
+   */
+  CONSUMER_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
 });
 
 export interface ConsumerConfig {
@@ -33,6 +40,8 @@ export interface ConsumerConfig {
   statementTimeoutMs: number;
   dedupRetentionDays: number;
   sessionTimeoutMs: number;
+  partitionsConcurrently: number;
+  synchronousCommit: 'on' | 'off';
 }
 
 export function loadConfig(env: Record<string, string | undefined>): ConsumerConfig {
@@ -53,5 +62,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConsumerCon
     statementTimeoutMs: parsed.CONSUMER_STATEMENT_TIMEOUT_MS,
     dedupRetentionDays: parsed.DEDUP_RETENTION_DAYS,
     sessionTimeoutMs: parsed.CONSUMER_SESSION_TIMEOUT_MS,
+    partitionsConcurrently: parsed.CONSUMER_PARTITIONS_CONCURRENTLY,
+    synchronousCommit: parsed.CONSUMER_SYNCHRONOUS_COMMIT,
   };
 }

@@ -37,7 +37,7 @@ export async function runGroupConsumer(deps: {
     heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
     // NOTE: bounds a batch (and the memory it takes) at about 1 MiB of records per partition.
     maxBytesPerPartition: 1_048_576,
-    maxBytes: 8 * 1_048_576,
+    maxBytes: 4 * 1_048_576,
     allowAutoTopicCreation: false,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
   });
@@ -146,7 +146,14 @@ export async function runGroupConsumer(deps: {
     );
   }
 
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    // NOTE: batches of different partitions touch different rows (the key is user_id, and so is
+    // the partitioning), so applying them at once hides PostgreSQL's round trips and commits.
+    partitionsConsumedConcurrently: config.partitionsConcurrently,
+    eachBatch,
+  });
 
   return {
     consumer,

@@ -8,8 +8,10 @@ import type { ConsumerConfig } from './config.ts';
 export function createPool(config: ConsumerConfig, log: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
-    max: 4,
+    // One connection per partition applied at once, and one for reads beside them.
+    max: config.partitionsConcurrently + 1,
     statement_timeout: config.statementTimeoutMs,
+    options: `-c synchronous_commit=${config.synchronousCommit}`,
     connectionTimeoutMillis: 5_000,
     application_name: 'tally-consumer',
   });
