@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type AppProcess, ROOT, startApp, stopApp, waitReady } from '../faults/apps.ts';
 import { runLoadProcess } from './load-process.ts';
 import { peakRssMiB } from './process-memory.ts';
-import { BROKERS, createDatabase, createTopics, deleteTopics, newName, REGISTRY_URL, withClient } from './scratch.ts';
+import { BROKERS, createDatabase, createTopics, deleteTopics, newName, REGISTRY_URL, topicEnd, withClient } from './scratch.ts';
 import { percentile } from './stats.ts';
 
 /**
@@ -30,6 +30,8 @@ const PROBE_EPOCH = Date.UTC(2000, 0, 1);
 const PROBE_EVERY_MS = 50;
 
 export interface LatencyRig {
+  /** The rate the whole pipeline sustains, all its processes sharing the machine (lag drains after). */
+  maxRate(options: { seconds: number; seed: number }): Promise<number>;
   measure(options: { rate: number; seconds: number; seed: number }): Promise<LatencyResult>;
   stop(): Promise<void>;
 }
@@ -58,9 +60,38 @@ export async function startLatencyRig(): Promise<LatencyRig> {
   }
   const [producer, consumer] = apps as [AppProcess, AppProcess];
   const ingestUrl = `http://127.0.0.1:${producer.port}/v1/events`;
+  const ledger = (seed: number) => join(ROOT, '.local', 'bench', `ledger-${topic}-${seed}.json`);
+
+  /** Until the consumer applied everything the topic holds, so no backlog inflates a probe. */
+  async function caughtUp(): Promise<void> {
+    await withClient(database.url, async (client) => {
+      const end = await topicEnd(topic);
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        const { rows } = await client.query<{ n: string | null }>('SELECT sum(next_offset) AS n FROM consumer_offsets');
+        if (Number(rows[0]?.n ?? 0) >= end) return;
+        if (Date.now() > deadline) throw new Error('the consumer did not catch up in 5 minutes');
+        await sleep(200);
+      }
+    });
+  }
 
   return {
+    async maxRate({ seconds, seed }) {
+      const summary = await runLoadProcess({
+        url: ingestUrl,
+        rate: 1_000_000,
+        seconds,
+        batch: 500,
+        concurrency: 16,
+        seed,
+        ledger: ledger(seed),
+      });
+      await caughtUp();
+      return summary.acceptedPerSecond;
+    },
     async measure({ rate, seconds, seed }) {
+      await caughtUp();
       const sent = new Map<number, number>();
       const seen = new Map<number, number>();
       const acked = new Map<number, number>();
@@ -72,7 +103,7 @@ export async function startLatencyRig(): Promise<LatencyRig> {
         batch: 100,
         concurrency: 32,
         seed,
-        ledger: join(ROOT, '.local', 'bench', `ledger-${topic}-${seed}.json`),
+        ledger: ledger(seed),
       });
       let loadDone = false;
       void load.finally(() => {

@@ -81,16 +81,23 @@ async function main(): Promise<void> {
       (r) => perSecond(r.recordsPerSec),
     );
 
-    const maxRate = Math.min(median(ingest.map((r) => r.recordsPerSec)), median(consumer.map((r) => r.recordsPerSec)));
-    const halfRate = Math.round(maxRate / 2);
-    progress(`end-to-end latency at ${perSecond(halfRate)} (half the pipeline's measured maximum)`);
+    // NOTE: the stages above each had the machine to themselves; here the load generator, producer,
+    // broker, registry, consumer and PostgreSQL share its cores, so the pipeline's own maximum is
+    // measured first, and latency at half of it.
     const rig = await startLatencyRig();
-    const latency = await repeat(
-      `end-to-end latency, ${LATENCY_SECONDS} s at ${perSecond(halfRate)}`,
-      (i) => rig.measure({ rate: halfRate, seconds: LATENCY_SECONDS, seed: i + 1 }),
-      (r) =>
-        `p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms (of which send → 202: p50 ${r.ackP50Ms.toFixed(0)}, p99 ${r.ackP99Ms.toFixed(0)}) over ${r.probes} probes at ${perSecond(r.rate)}`,
-    ).finally(() => rig.stop());
+    const latency = await (async () => {
+      progress('end-to-end: the whole pipeline as fast as it goes, to find its maximum');
+      const maxRate = await rig.maxRate({ seconds: LATENCY_SECONDS, seed: 100 });
+      const halfRate = Math.round(maxRate / 2);
+      progress(`end-to-end: maximum ${perSecond(maxRate)}; latency at half of it, ${perSecond(halfRate)}`);
+      const runs = await repeat(
+        `end-to-end latency, ${LATENCY_SECONDS} s at ${perSecond(halfRate)}`,
+        (i) => rig.measure({ rate: halfRate, seconds: LATENCY_SECONDS, seed: i + 1 }),
+        (r) =>
+          `p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms (of which send → 202: p50 ${r.ackP50Ms.toFixed(0)}, p99 ${r.ackP99Ms.toFixed(0)}) over ${r.probes} probes at ${perSecond(r.rate)}`,
+      );
+      return { maxRate, halfRate, runs };
+    })().finally(() => rig.stop());
 
     const m = (values: number[]) => median(values);
     const rows: Row[] = [
@@ -111,14 +118,21 @@ async function main(): Promise<void> {
         target: 0.5,
         vsNaive: true,
         rssMiB: Math.max(...consumer.map((r) => r.peakRssMiB)),
+        rssTargetMiB: 256,
       },
       { stage: 'naive peer: eachMessage + INSERT per event', rate: m(naive.map((r) => r.recordsPerSec)), vsKafka: 'consumer' },
       {
-        stage: `end-to-end at ${Math.round(halfRate).toLocaleString('en')}/s, send → visible`,
-        rate: m(latency.map((r) => r.rate)),
-        p50Ms: m(latency.map((r) => r.p50Ms)),
-        p99Ms: m(latency.map((r) => r.p99Ms)),
-        rssMiB: Math.max(...latency.map((r) => r.consumerPeakRssMiB)),
+        stage: 'end-to-end maximum, all processes on one machine',
+        rate: latency.maxRate,
+      },
+      {
+        stage: `end-to-end at half of it: send → visible`,
+        rate: m(latency.runs.map((r) => r.rate)),
+        p50Ms: m(latency.runs.map((r) => r.p50Ms)),
+        p99Ms: m(latency.runs.map((r) => r.p99Ms)),
+        p99TargetMs: 1_000,
+        rssMiB: Math.max(...latency.runs.map((r) => r.consumerPeakRssMiB)),
+        rssTargetMiB: 256,
       },
     ];
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Kafka ${kafkaVersion}, ${recordSize}-byte events, 12 partitions`;

@@ -9,7 +9,9 @@ export interface Row {
   vsNaive?: boolean;
   p50Ms?: number;
   p99Ms?: number;
+  p99TargetMs?: number;
   rssMiB?: number;
+  rssTargetMiB?: number;
 }
 
 const columns = [
@@ -18,9 +20,13 @@ const columns = [
   ['×kafka tool', 12],
   ['×naive', 8],
   ['p50 ms', 7],
-  ['p99 ms', 7],
-  ['peak RSS', 9],
+  ['p99 ms', 9],
+  ['peak RSS', 11],
 ] as const;
+
+/** ✓ when a figure is within its ceiling, ✗ when not, nothing when it has none. */
+const mark = (value: number | undefined, ceiling: number | undefined) =>
+  value === undefined || ceiling === undefined ? '' : value <= ceiling ? ' ✓' : ' ✗';
 
 export function renderTable(rows: Row[], baselines: { naive: number }): string {
   const kafka = {
@@ -41,8 +47,8 @@ export function renderTable(rows: Row[], baselines: { naive: number }): string {
       ratioText,
       row.vsNaive ? `${(row.rate / baselines.naive).toFixed(0)}×` : '',
       fmt(row.p50Ms),
-      fmt(row.p99Ms),
-      row.rssMiB === undefined ? '' : `${row.rssMiB.toFixed(0)} MiB`,
+      `${fmt(row.p99Ms)}${mark(row.p99Ms, row.p99TargetMs)}`,
+      row.rssMiB === undefined ? '' : `${row.rssMiB.toFixed(0)} MiB${mark(row.rssMiB, row.rssTargetMiB)}`,
     ];
   };
   const line = (values: string[]) =>
