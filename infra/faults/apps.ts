@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@tally/testkit';
 
 /**
- * The real producer and consumer, run as processes from their sources (Node 24 strips the types),
+ * The real producer, consumer and reports app, run as processes from their sources (Node 24 strips the types),
  * so faults are real: SIGKILL, SIGSTOP and SIGTERM reach a whole process.
  */
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -17,7 +17,10 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 const NODE_FLAGS = {
   producer: [],
   consumer: ['--max-old-space-size=160', '--max-semi-space-size=8'],
+  reports: [],
 } as const;
+
+const PORT_VARIABLE = { producer: 'PRODUCER_PORT', consumer: 'CONSUMER_PORT', reports: 'REPORTS_PORT' } as const;
 
 export interface AppProcess {
   name: string;
@@ -26,9 +29,13 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-export async function startApp(app: 'producer' | 'consumer', name: string, env: Record<string, string>): Promise<AppProcess> {
+export async function startApp(
+  app: 'producer' | 'consumer' | 'reports',
+  name: string,
+  env: Record<string, string>,
+): Promise<AppProcess> {
   const port = await freePort();
-  const portVariable = app === 'producer' ? 'PRODUCER_PORT' : 'CONSUMER_PORT';
+  const portVariable = PORT_VARIABLE[app];
   const child = spawn(process.execPath, [...NODE_FLAGS[app], '--conditions=development', 'src/main.ts'], {
     cwd: join(ROOT, 'apps', app),
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port) },

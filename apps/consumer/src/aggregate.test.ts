@@ -1,6 +1,6 @@
 import type { ReportEvent } from '@tally/schemas';
 import { describe, expect, it } from 'vitest';
-import { aggregate, bucketOf } from './aggregate.ts';
+import { aggregate, bucketOf, rollUpToHours } from './aggregate.ts';
 
 const at = Date.UTC(2026, 10, 24, 10, 0, 0);
 const event = (overrides: Partial<ReportEvent>): ReportEvent => ({
@@ -35,6 +35,7 @@ describe('aggregate', () => {
         valueSum: 3,
         valueMin: -1,
         valueMax: 4,
+        valueCount: 2,
         firstOccurredAt: at + 1_000,
         lastOccurredAt: at + 59_999,
       },
@@ -52,5 +53,41 @@ describe('aggregate', () => {
   it('keeps no value when no event of the group carried one', () => {
     const [delta] = aggregate([event({}), event({})]);
     expect(delta).toMatchObject({ count: 2, valueSum: null, valueMin: null, valueMax: null });
+  });
+
+  it('rolls minute deltas up to hours, keeping counts, sums, extremes and valued counts', () => {
+    const hour = Date.UTC(2026, 10, 24, 10, 0, 0);
+    const minutes = aggregate([
+      event({ occurred_at: hour + 5 * 60_000, value: 10 }),
+      event({ occurred_at: hour + 59 * 60_000, value: 2 }),
+      event({ occurred_at: hour + 59 * 60_000 + 30_000 }),
+      event({ occurred_at: hour + 60 * 60_000, value: 7 }),
+    ]);
+    expect(rollUpToHours(minutes)).toEqual([
+      {
+        bucketStart: hour,
+        userId: '1',
+        action: 'login',
+        count: 3,
+        valueSum: 12,
+        valueMin: 2,
+        valueMax: 10,
+        valueCount: 2,
+        firstOccurredAt: hour + 5 * 60_000,
+        lastOccurredAt: hour + 59 * 60_000 + 30_000,
+      },
+      {
+        bucketStart: hour + 3_600_000,
+        userId: '1',
+        action: 'login',
+        count: 1,
+        valueSum: 7,
+        valueMin: 7,
+        valueMax: 7,
+        valueCount: 1,
+        firstOccurredAt: hour + 60 * 60_000,
+        lastOccurredAt: hour + 60 * 60_000,
+      },
+    ]);
   });
 });

@@ -13,14 +13,17 @@ export interface AggregateDelta {
   valueSum: number | null;
   valueMin: number | null;
   valueMax: number | null;
+  /** How many of the events carried a value (for an exact average). */
+  valueCount: number;
   firstOccurredAt: number;
   lastOccurredAt: number;
 }
 
 export const BUCKET_MS = 60_000;
+export const HOUR_MS = 3_600_000;
 
-export function bucketOf(occurredAt: number): number {
-  return Math.floor(occurredAt / BUCKET_MS) * BUCKET_MS;
+export function bucketOf(occurredAt: number, size = BUCKET_MS): number {
+  return Math.floor(occurredAt / size) * size;
 }
 
 export function aggregate(events: Iterable<ReportEvent>): AggregateDelta[] {
@@ -38,6 +41,7 @@ export function aggregate(events: Iterable<ReportEvent>): AggregateDelta[] {
         valueSum: null,
         valueMin: null,
         valueMax: null,
+        valueCount: 0,
         firstOccurredAt: event.occurred_at,
         lastOccurredAt: event.occurred_at,
       };
@@ -48,9 +52,32 @@ export function aggregate(events: Iterable<ReportEvent>): AggregateDelta[] {
       delta.valueSum = (delta.valueSum ?? 0) + event.value;
       delta.valueMin = delta.valueMin === null ? event.value : Math.min(delta.valueMin, event.value);
       delta.valueMax = delta.valueMax === null ? event.value : Math.max(delta.valueMax, event.value);
+      delta.valueCount += 1;
     }
     if (event.occurred_at < delta.firstOccurredAt) delta.firstOccurredAt = event.occurred_at;
     if (event.occurred_at > delta.lastOccurredAt) delta.lastOccurredAt = event.occurred_at;
   }
   return [...deltas.values()];
+}
+
+/** The same deltas per hour, for aggregates_hour (which the reports read for long ranges). */
+export function rollUpToHours(minutes: Iterable<AggregateDelta>): AggregateDelta[] {
+  const hours = new Map<string, AggregateDelta>();
+  for (const m of minutes) {
+    const bucketStart = bucketOf(m.bucketStart, HOUR_MS);
+    const key = `${bucketStart}\u0000${m.userId}\u0000${m.action}`;
+    const h = hours.get(key);
+    if (!h) {
+      hours.set(key, { ...m, bucketStart });
+      continue;
+    }
+    h.count += m.count;
+    if (m.valueSum !== null) h.valueSum = (h.valueSum ?? 0) + m.valueSum;
+    if (m.valueMin !== null) h.valueMin = h.valueMin === null ? m.valueMin : Math.min(h.valueMin, m.valueMin);
+    if (m.valueMax !== null) h.valueMax = h.valueMax === null ? m.valueMax : Math.max(h.valueMax, m.valueMax);
+    h.valueCount += m.valueCount;
+    h.firstOccurredAt = Math.min(h.firstOccurredAt, m.firstOccurredAt);
+    h.lastOccurredAt = Math.max(h.lastOccurredAt, m.lastOccurredAt);
+  }
+  return [...hours.values()];
 }

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyBatch, type BatchToApply } from './apply-batch.ts';
+import { maintainDedupPartitions, migrate } from './db.ts';
+import { createDatabase, event } from './testing/harness.ts';
+
+// What the reports read besides aggregates_minute, written in the same transaction.
+let db: Awaited<ReturnType<typeof createDatabase>>;
+let pool: pg.Pool;
+beforeAll(async () => {
+  db = await createDatabase();
+  await migrate(db.url, pino({ level: 'silent' }));
+  pool = new pg.Pool({ connectionString: db.url });
+  await maintainDedupPartitions(pool, 8);
+});
+afterAll(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+const at = (iso: string) => Date.parse(iso);
+
+function batchOf(topic: string, first: number, events: ReturnType<typeof event>[]): BatchToApply {
+  return {
+    group: 'g',
+    topic,
+    partition: 0,
+    firstOffset: BigInt(first),
+    lastOffset: BigInt(first + events.length - 1),
+    good: events.map((e, i) => ({ offset: BigInt(first + i), event: e })),
+    poison: [],
+  };
+}
+
+describe('the rollups the reports read', () => {
+  it('keeps aggregates_hour equal to the minutes rolled up, and counts valued events for averages', async () => {
+    const topic = `rollup-${randomUUID()}`;
+    const events = [
+      event({ user_id: 'a', action: 'job', occurred_at: at('2026-11-24T10:58:30Z'), value: 5 }),
+      event({ user_id: 'a', action: 'job', occurred_at: at('2026-11-24T10:59:10Z'), value: null }),
+      event({ user_id: 'a', action: 'job', occurred_at: at('2026-11-24T11:00:05Z'), value: 7 }),
+      event({ user_id: 'b', action: 'job', occurred_at: at('2026-11-24T10:10:00Z'), value: 2 }),
+    ];
+    await applyBatch(pool, batchOf(topic, 0, events.slice(0, 2)));
+    await applyBatch(pool, batchOf(topic, 2, events.slice(2)));
+
+    const { rows: hours } = await pool.query(
+      'SELECT bucket_start, user_id, action, event_count, value_sum, value_min, value_max, value_count FROM aggregates_hour ORDER BY 1, 2, 3',
+    );
+    const { rows: rolledUp } = await pool.query(
+      `SELECT date_trunc('hour', bucket_start, 'UTC') AS bucket_start, user_id, action, sum(event_count) AS event_count,
+         sum(value_sum) AS value_sum, min(value_min) AS value_min, max(value_max) AS value_max, sum(value_count) AS value_count
+       FROM aggregates_minute GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    );
+    expect(hours).toEqual(rolledUp);
+    expect(hours.find((r) => r.user_id === 'a' && r.bucket_start.toISOString() === '2026-11-24T10:00:00.000Z')).toMatchObject({
+      event_count: '2',
+      value_sum: 5,
+      value_count: '1',
+    });
+  });
+
+  it('records per partition how many events were counted and the newest one applied', async () => {
+    const topic = `progress-${randomUUID()}`;
+    const events = [
+      event({ occurred_at: at('2026-11-24T09:00:00Z') }),
+      event({ occurred_at: at('2026-11-24T09:30:00Z') }),
+      event({ occurred_at: at('2026-11-24T09:10:00Z') }),
+    ];
+    await applyBatch(pool, batchOf(topic, 0, events));
+    // A resend of the first event (same id) at a later offset is not counted again.
+    await applyBatch(pool, batchOf(topic, 3, [events[0] as ReturnType<typeof event>]));
+    const { rows } = await pool.query<{ next_offset: string; events_counted: string; newest_occurred_at: Date }>(
+      'SELECT next_offset, events_counted, newest_occurred_at FROM consumer_offsets WHERE topic = $1',
+      [topic],
+    );
+    expect(rows).toEqual([{ next_offset: '4', events_counted: '3', newest_occurred_at: new Date('2026-11-24T09:30:00Z') }]);
+  });
+});

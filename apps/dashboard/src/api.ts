@@ -1,0 +1,80 @@
+/** The reports API, typed: the one place that knows its paths and field names. */
+export interface AggregateRow {
+  bucket_start: string;
+  user_id?: string;
+  action?: string;
+  count: number;
+  sum: number | null;
+  min: number | null;
+  max: number | null;
+  avg: number | null;
+}
+
+export interface AggregatesPage {
+  granularity: 'minute' | 'hour' | 'day';
+  from: string;
+  to: string;
+  rows: AggregateRow[];
+  next_cursor: string | null;
+}
+
+export interface TopAnswer {
+  entries: { key: string; count: number; sum: number | null }[];
+}
+
+export interface Freshness {
+  checked_at: string;
+  complete_through: string | null;
+  lag: number;
+  dead_letters: number;
+  partitions: { partition: number; applied_offset: number | null; lag: number; newest_occurred_at: string | null }[];
+}
+
+export interface StreamFrame {
+  at: string;
+  ingested_per_s: number;
+  applied_per_s: number;
+  counted_per_s: number;
+  lag: number;
+  dead_letters: number;
+}
+
+async function get<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
+  const query = new URLSearchParams(
+    Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
+  const response = await fetch(`${path}?${query}`);
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: string; fields?: Record<string, string> };
+    const fields = body.fields
+      ? `: ${Object.entries(body.fields)
+          .map(([k, v]) => `${k} ${v}`)
+          .join('; ')}`
+      : '';
+    throw new Error(`${path} answered ${response.status}${body.error ? ` (${body.error}${fields})` : ''}`);
+  }
+  return (await response.json()) as T;
+}
+
+/** Every page of a range (the API pages at 10,000 rows at most). */
+export async function aggregates(params: Record<string, string | undefined>): Promise<AggregatesPage> {
+  const first = await get<AggregatesPage>('v1/aggregates', { ...params, limit: '10000' });
+  let page = first;
+  while (page.next_cursor) {
+    page = await get<AggregatesPage>('v1/aggregates', { ...params, limit: '10000', cursor: page.next_cursor });
+    first.rows.push(...page.rows);
+  }
+  return first;
+}
+
+export const top = (params: Record<string, string | undefined>) => get<TopAnswer>('v1/top', params);
+export const freshness = () => get<Freshness>('v1/freshness', {});
+
+export function stream(onFrame: (frame: StreamFrame) => void, onState: (connected: boolean) => void): EventSource {
+  const source = new EventSource('v1/stream');
+  source.addEventListener('progress', (event) => onFrame(JSON.parse((event as MessageEvent<string>).data) as StreamFrame));
+  source.addEventListener('open', () => onState(true));
+  // EventSource reconnects by itself (the server asks for 2 s); the banner says so meanwhile.
+  source.addEventListener('error', () => onState(false));
+  return source;
+}

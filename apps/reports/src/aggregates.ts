@@ -1,0 +1,114 @@
+import type pg from 'pg';
+import { type CursorKey, decodeCursor, encodeCursor } from './cursor.ts';
+import type { AggregatesQuery } from './query-params.ts';
+import { widen } from './time-range.ts';
+
+/**
+ * GET /v1/aggregates: count, sum, min, max and avg per bucket (and per user and/or action), rolled
+ * up in PostgreSQL. Minutes come from aggregates_minute; hours and days from aggregates_hour,
+ * which the consumer keeps in the same transaction. Rows in key order, a page at a time.
+ */
+export interface AggregateRow {
+  bucket_start: string;
+  user_id?: string;
+  action?: string;
+  count: number;
+  /** Over the events that carried a value; null when none did. */
+  sum: number | null;
+  min: number | null;
+  max: number | null;
+  avg: number | null;
+}
+
+export interface AggregatesPage {
+  granularity: AggregatesQuery['granularity'];
+  /** The range answered: the one asked for, widened to whole buckets. */
+  from: string;
+  to: string;
+  group_by: string[];
+  rows: AggregateRow[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next_cursor: string | null;
+}
+
+const BUCKET_SQL = {
+  minute: { table: 'aggregates_minute', bucket: 'bucket_start' },
+  hour: { table: 'aggregates_hour', bucket: 'bucket_start' },
+  day: { table: 'aggregates_hour', bucket: "date_trunc('day', bucket_start, 'UTC')" },
+} as const;
+
+export async function queryAggregates(pool: pg.Pool, query: AggregatesQuery): Promise<AggregatesPage> {
+  const range = widen(query, query.granularity);
+  const { table, bucket } = BUCKET_SQL[query.granularity];
+  // Identifiers come from fixed lists above (never from the request); every value is a parameter.
+  const keys = query.groupBy;
+  const params: unknown[] = [new Date(range.from), new Date(range.to)];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const where = ['bucket_start >= $1', 'bucket_start < $2'];
+  if (query.userId !== undefined) where.push(`user_id = ${param(query.userId)}`);
+  if (query.action !== undefined) where.push(`action = ${param(query.action)}`);
+  let having = '';
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor);
+    // Rows of earlier buckets cannot follow the cursor: skip them before grouping.
+    where.push(`bucket_start >= ${param(new Date(after.bucket))}`);
+    const left = [bucket, ...keys].join(', ');
+    const right = [param(new Date(after.bucket)), ...keys.map((k) => param(after[k] ?? ''))].join(', ');
+    having = `HAVING (${left}) > (${right})`;
+  }
+  const groupColumns = ['1', ...keys].join(', ');
+  const sql = `
+    SELECT ${[`${bucket} AS bucket`, ...keys].join(', ')},
+      sum(event_count)::float8 AS count,
+      sum(value_sum) AS sum,
+      min(value_min) AS min,
+      max(value_max) AS max,
+      CASE WHEN bool_and(value_sum IS NULL OR value_count IS NOT NULL)
+        THEN sum(value_sum) / NULLIF(sum(value_count), 0) END AS avg
+    FROM ${table}
+    WHERE ${where.join(' AND ')}
+    GROUP BY ${groupColumns}
+    ${having}
+    ORDER BY ${groupColumns}
+    LIMIT ${param(query.limit + 1)}`;
+  const { rows } = await pool.query<{
+    bucket: Date;
+    user_id?: string;
+    action?: string;
+    count: number;
+    sum: number | null;
+    min: number | null;
+    max: number | null;
+    avg: number | null;
+  }>(sql, params);
+  const page = rows.slice(0, query.limit).map((row) => ({
+    bucket_start: row.bucket.toISOString(),
+    ...(keys.includes('user_id') ? { user_id: row.user_id } : {}),
+    ...(keys.includes('action') ? { action: row.action } : {}),
+    count: row.count,
+    sum: row.sum,
+    min: row.min,
+    max: row.max,
+    avg: row.avg,
+  }));
+  const last = page.at(-1);
+  const nextKey: CursorKey | undefined =
+    rows.length > query.limit && last
+      ? {
+          bucket: Date.parse(last.bucket_start),
+          ...(last.user_id === undefined ? {} : { user_id: last.user_id }),
+          ...(last.action === undefined ? {} : { action: last.action }),
+        }
+      : undefined;
+  return {
+    granularity: query.granularity,
+    from: new Date(range.from).toISOString(),
+    to: new Date(range.to).toISOString(),
+    group_by: keys,
+    rows: page,
+    next_cursor: nextKey ? encodeCursor(nextKey) : null,
+  };
+}
