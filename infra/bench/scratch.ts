@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createTopicAndWait } from '@tally/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
@@ -46,7 +47,7 @@ export async function createTopics(topics: string[], partitions = 12): Promise<v
   const admin = benchKafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+    for (const topic of topics) await createTopicAndWait(admin, topic, partitions);
   } finally {
     await admin.disconnect();
   }

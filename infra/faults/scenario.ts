@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createTopicAndWait } from '@tally/kafka';
 import { seededRandom } from '@tally/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -83,7 +84,7 @@ export async function prepare(name: string, seed: number, brokers = BROKERS): Pr
 export async function createTopic(s: Scenario, partitions = 12): Promise<void> {
   const client = new Kafka({ clientId: 'faults', brokers: s.brokers, logLevel: logLevel.NOTHING }).admin();
   await client.connect();
-  await client.createTopics({ topics: [{ topic: s.topic, numPartitions: partitions }], waitForLeaders: true });
+  await createTopicAndWait(client, s.topic, partitions);
   await client.disconnect();
 }
 

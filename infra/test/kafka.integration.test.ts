@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createTopicAndWait } from '@tally/kafka';
 import { type Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, KAFKA_BROKERS } from './env.ts';
@@ -29,7 +30,7 @@ describe('the local Kafka broker', () => {
   });
 
   it('creates a topic with the partitions asked for', async () => {
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(true);
+    expect(await createTopicAndWait(admin, topic, 3)).toBe(true);
     const metadata = await topicMetadata();
     expect(metadata?.partitions).toHaveLength(3);
   });

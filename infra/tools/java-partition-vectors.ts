@@ -6,10 +6,12 @@
 // It writes keyed records with Kafka's console producer (the Java client's default partitioner,
 // from the jars the launcher fetched) into topics of 12 and 7 partitions, reads them back with
 // kafkajs, and writes apps/producer/src/partitioner.vectors.json.
+
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTopicAndWait } from '@tally/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { launcherConfig } from '../launcher/config.ts';
 import { kafkaToolArgs } from '../launcher/kafka-tools.ts';
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   const cases: { partitions: number; key: string; partition: number }[] = [];
   for (const partitions of PARTITION_COUNTS) {
     const topic = `partition-vectors-${partitions}-${randomUUID()}`;
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTopicAndWait(admin, topic, partitions);
     await consoleProduce(
       topic,
       all.map((key) => `${key}\t${key}`),

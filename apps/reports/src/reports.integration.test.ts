@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createTopicAndWait } from '@tally/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ describe('the reports API', () => {
     await insertRows(db.owner, ROWS);
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopicAndWait(admin, topic, 2);
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();

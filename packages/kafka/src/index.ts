@@ -1,2 +1,2 @@
 export { createKafkaClient, silenceKafkajsTimerWarning } from './client.ts';
-export { ensureTopic } from './topics.ts';
+export { createTopicAndWait, ensureTopic } from './topics.ts';

@@ -9,8 +9,7 @@ export async function ensureTopic(kafka: Kafka, topic: string, partitions: numbe
   try {
     // NOTE: asking first keeps kafkajs from logging an error for "topic already exists".
     const exists = (await admin.listTopics()).includes(topic);
-    const created =
-      !exists && (await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true }));
+    const created = !exists && (await createTopicAndWait(admin, topic, partitions));
     const actual = await partitionCount(admin, topic);
     log.info({ event: created ? 'topic_created' : 'topic_found', topic, partitions: actual }, `topic ${topic}`);
     if (!created && actual !== partitions) {
@@ -33,5 +32,28 @@ async function partitionCount(admin: Admin, topic: string): Promise<number> {
       if (attempt >= 20) throw error;
       await sleep(250);
     }
+  }
+}
+
+/**
+ * Creates a topic and waits until every partition has a leader. TRICKY: kafkajs's own
+ * `waitForLeaders` retries only LEADER_NOT_AVAILABLE, but a KRaft broker that has not seen the new
+ * topic yet answers UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition"),
+ * which it throws; on a busy machine that happens. Here any metadata error is retried until the
+ * deadline. Returns false when the topic existed already.
+ */
+export async function createTopicAndWait(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<boolean> {
+  const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      const led = metadata?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+      if (led >= partitions || (!created && led > 0 && led === metadata?.partitions.length)) return created;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions without a leader after ${timeoutMs} ms`);
+    await sleep(100);
   }
 }

@@ -2,6 +2,7 @@
 // events produced the way the producer writes them, and polling with a deadline.
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createTopicAndWait } from '@tally/kafka';
 import type { ReportEvent } from '@tally/schemas';
 import { createReportCodec } from '@tally/schemas/codec';
 import { Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
@@ -103,7 +104,7 @@ export async function produceRaw(topic: string, messages: Message[]): Promise<vo
 export async function createTopic(topic: string, partitions = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await createTopicAndWait(admin, topic, partitions);
   await admin.disconnect();
 }
 
