@@ -1,43 +1,7 @@
-/** The reports API, typed: the one place that knows its paths and field names. */
-export interface AggregateRow {
-  bucket_start: string;
-  user_id?: string;
-  action?: string;
-  count: number;
-  sum: number | null;
-  min: number | null;
-  max: number | null;
-  avg: number | null;
-}
+/** The reports API: the one place that knows its paths. Its answer types come from the app itself. */
+import type { AggregatesPage, FreshnessAnswer, StreamFrame, TopAnswer } from '@tally/reports/api';
 
-export interface AggregatesPage {
-  granularity: 'minute' | 'hour' | 'day';
-  from: string;
-  to: string;
-  rows: AggregateRow[];
-  next_cursor: string | null;
-}
-
-export interface TopAnswer {
-  entries: { key: string; count: number; sum: number | null }[];
-}
-
-export interface Freshness {
-  checked_at: string;
-  complete_through: string | null;
-  lag: number;
-  dead_letters: number;
-  partitions: { partition: number; applied_offset: number | null; lag: number; newest_occurred_at: string | null }[];
-}
-
-export interface StreamFrame {
-  at: string;
-  ingested_per_s: number;
-  applied_per_s: number;
-  counted_per_s: number;
-  lag: number;
-  dead_letters: number;
-}
+export type { AggregateRow, AggregatesPage, StreamFrame } from '@tally/reports/api';
 
 async function get<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
   const query = new URLSearchParams(
@@ -68,7 +32,7 @@ export async function aggregates(params: Record<string, string | undefined>): Pr
 }
 
 export const top = (params: Record<string, string | undefined>) => get<TopAnswer>('v1/top', params);
-export const freshness = () => get<Freshness>('v1/freshness', {});
+export const freshness = () => get<FreshnessAnswer>('v1/freshness', {});
 
 export function stream(onFrame: (frame: StreamFrame) => void, onState: (connected: boolean) => void): EventSource {
   const source = new EventSource('v1/stream');

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { queryAggregates } from './aggregates.ts';
+import type { FreshnessAnswer } from './api-types.ts';
 import type { LiveStream } from './live-stream.ts';
 import { completeThrough, type Progress } from './pipeline-progress.ts';
 import { parseAggregatesQuery, parseTopQuery, QueryError } from './query-params.ts';
@@ -34,7 +35,7 @@ export function buildServer(deps: ReportsDeps): FastifyInstance {
   app.get('/v1/aggregates', async (request) => queryAggregates(deps.pool, parseAggregatesQuery(request.query, now())));
   app.get('/v1/top', async (request) => queryTop(deps.pool, parseTopQuery(request.query, now())));
 
-  app.get('/v1/freshness', async () => {
+  app.get('/v1/freshness', async (): Promise<FreshnessAnswer> => {
     const progress = await deps.progress();
     return {
       checked_at: progress.checked_at,
