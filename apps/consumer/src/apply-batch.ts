@@ -83,6 +83,13 @@ WHERE event_id IN (SELECT unnest($1::uuid[])) AND seen_on <= (now() AT TIME ZONE
 export async function applyBatch(pool: pg.Pool, batch: BatchToApply): Promise<ApplyOutcome> {
   const client = await pool.connect();
   let failure: Error | undefined;
+  // TRICKY: a checked-out client whose connection drops between two queries emits 'error', and an
+  // unheard 'error' event kills the process (seen in the fault suite's PostgreSQL outage). Heard
+  // here, the next query fails instead, and the batch is retried as an outage.
+  const onError = (error: Error) => {
+    failure = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const key = [batch.group, batch.topic, batch.partition];
@@ -168,6 +175,7 @@ export async function applyBatch(pool: pg.Pool, batch: BatchToApply): Promise<Ap
     throw error;
   } finally {
     // A client whose transaction failed is discarded: its connection may be the broken part.
+    client.removeListener('error', onError);
     client.release(failure);
   }
 }

@@ -49,7 +49,12 @@ export async function createTopicAndWait(admin: Admin, topic: string, partitions
     try {
       const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
       const led = metadata?.partitions.filter((p) => p.leader >= 0).length ?? 0;
-      if (led >= partitions || (!created && led > 0 && led === metadata?.partitions.length)) return created;
+      if (led >= partitions || (!created && led > 0 && led === metadata?.partitions.length)) {
+        // A leader in the metadata may not act as one yet (NOT_LEADER_OR_FOLLOWER on Kafka 3.9):
+        // done when it answers for its offsets.
+        await admin.fetchTopicOffsets(topic);
+        return created;
+      }
     } catch (error) {
       if (Date.now() > deadline) throw error;
     }
