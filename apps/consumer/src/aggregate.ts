@@ -60,15 +60,21 @@ export function aggregate(events: Iterable<ReportEvent>): AggregateDelta[] {
   return [...deltas.values()];
 }
 
-/** The same deltas per hour, for aggregates_hour (which the reports read for long ranges). */
-export function rollUpToHours(minutes: Iterable<AggregateDelta>): AggregateDelta[] {
+/**
+ * The same deltas per hour, for aggregates_hour (which the reports read for long ranges); with
+ * `across` set, also summed over every user or every action (that column left ''), for the
+ * per-action and per-user hourly tables that keep unfiltered reports small.
+ */
+export function rollUpToHours(minutes: Iterable<AggregateDelta>, across?: 'users' | 'actions'): AggregateDelta[] {
   const hours = new Map<string, AggregateDelta>();
   for (const m of minutes) {
     const bucketStart = bucketOf(m.bucketStart, HOUR_MS);
-    const key = `${bucketStart}\u0000${m.userId}\u0000${m.action}`;
+    const userId = across === 'users' ? '' : m.userId;
+    const action = across === 'actions' ? '' : m.action;
+    const key = `${bucketStart}\u0000${userId}\u0000${action}`;
     const h = hours.get(key);
     if (!h) {
-      hours.set(key, { ...m, bucketStart });
+      hours.set(key, { ...m, bucketStart, userId, action });
       continue;
     }
     h.count += m.count;

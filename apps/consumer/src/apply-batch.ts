@@ -33,7 +33,7 @@ export type ApplyOutcome =
   | { kind: 'gap'; storedNextOffset: bigint; firstOffset: bigint };
 
 /** The set upsert of deltas into aggregates_minute or aggregates_hour (same columns, same key). */
-const upsertInto = (table: 'aggregates_minute' | 'aggregates_hour') => `
+const upsertInto = (table: string) => `
 INSERT INTO ${table} AS a
   (bucket_start, user_id, action, event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at, updated_at)
 SELECT b, u, ac, c, s, mn, mx, vc, f, l, now()
@@ -52,6 +52,9 @@ ON CONFLICT (bucket_start, user_id, action) DO UPDATE SET
 
 const UPSERT_MINUTES = upsertInto('aggregates_minute');
 const UPSERT_HOURS = upsertInto('aggregates_hour');
+// user_id is '' in the first and action '' in the second: hours summed over all users / actions.
+const UPSERT_HOURS_PER_ACTION = upsertInto('aggregates_hour_per_action');
+const UPSERT_HOURS_PER_USER = upsertInto('aggregates_hour_per_user');
 
 const byKey = (a: AggregateDelta, b: AggregateDelta) =>
   a.bucketStart - b.bucketStart || a.userId.localeCompare(b.userId) || a.action.localeCompare(b.action);
@@ -133,6 +136,8 @@ export async function applyBatch(pool: pg.Pool, batch: BatchToApply): Promise<Ap
     if (deltas.length > 0) {
       await client.query(UPSERT_MINUTES, upsertParams(deltas));
       await client.query(UPSERT_HOURS, upsertParams(rollUpToHours(deltas).sort(byKey)));
+      await client.query(UPSERT_HOURS_PER_ACTION, upsertParams(rollUpToHours(deltas, 'users').sort(byKey)));
+      await client.query(UPSERT_HOURS_PER_USER, upsertParams(rollUpToHours(deltas, 'actions').sort(byKey)));
       await client.query(
         "INSERT INTO seen_events (event_id, seen_on) SELECT unnest($1::uuid[]), (now() AT TIME ZONE 'UTC')::date ON CONFLICT DO NOTHING",
         [counted.map((e) => e.event_id)],

@@ -35,7 +35,7 @@ function batchOf(topic: string, first: number, events: ReturnType<typeof event>[
 }
 
 describe('the rollups the reports read', () => {
-  it('keeps aggregates_hour equal to the minutes rolled up, and counts valued events for averages', async () => {
+  it('keeps the hourly tables equal to the minutes rolled up, and counts valued events for averages', async () => {
     const topic = `rollup-${randomUUID()}`;
     const events = [
       event({ user_id: 'a', action: 'job', occurred_at: at('2026-11-24T10:58:30Z'), value: 5 }),
@@ -55,6 +55,21 @@ describe('the rollups the reports read', () => {
        FROM aggregates_minute GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
     );
     expect(hours).toEqual(rolledUp);
+    for (const [table, user, action] of [
+      ['aggregates_hour_per_action', "''", 'action'],
+      ['aggregates_hour_per_user', 'user_id', "''"],
+    ] as const) {
+      const { rows: kept } = await pool.query(
+        `SELECT bucket_start, user_id, action, event_count, value_sum, value_min, value_max, value_count FROM ${table} ORDER BY 1, 2, 3`,
+      );
+      const { rows: summed } = await pool.query(
+        `SELECT bucket_start, ${user} AS user_id, ${action} AS action, sum(event_count) AS event_count, sum(value_sum) AS value_sum,
+           min(value_min) AS value_min, max(value_max) AS value_max, sum(value_count) AS value_count
+         FROM aggregates_hour GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      );
+      expect(kept, table).toEqual(summed);
+      expect(kept.length, table).toBeGreaterThan(0);
+    }
     expect(hours.find((r) => r.user_id === 'a' && r.bucket_start.toISOString() === '2026-11-24T10:00:00.000Z')).toMatchObject({
       event_count: '2',
       value_sum: 5,

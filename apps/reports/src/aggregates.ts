@@ -5,8 +5,9 @@ import { widen } from './time-range.ts';
 
 /**
  * GET /v1/aggregates: count, sum, min, max and avg per bucket (and per user and/or action), rolled
- * up in PostgreSQL. Minutes come from aggregates_minute; hours and days from aggregates_hour,
- * which the consumer keeps in the same transaction. Rows in key order, a page at a time.
+ * up in PostgreSQL. Minutes come from aggregates_minute; hours and days from aggregates_hour, or
+ * from aggregates_hour_per_action when no user is asked for; the consumer keeps all of them in
+ * the same transaction. Rows in key order, a page at a time.
  */
 export interface AggregateRow {
   bucket_start: string;
@@ -39,7 +40,11 @@ const BUCKET_SQL = {
 
 export async function queryAggregates(pool: pg.Pool, query: AggregatesQuery): Promise<AggregatesPage> {
   const range = widen(query, query.granularity);
-  const { table, bucket } = BUCKET_SQL[query.granularity];
+  const { bucket } = BUCKET_SQL[query.granularity];
+  // Hours summed over all users answer anything that neither filters nor groups by user.
+  const overAllUsers = query.userId === undefined && !query.groupBy.includes('user_id');
+  const table =
+    query.granularity !== 'minute' && overAllUsers ? 'aggregates_hour_per_action' : BUCKET_SQL[query.granularity].table;
   // Identifiers come from fixed lists above (never from the request); every value is a parameter.
   const keys = query.groupBy;
   const params: unknown[] = [new Date(range.from), new Date(range.to)];

@@ -64,7 +64,7 @@ export interface KnownRow {
   values?: number[];
 }
 
-/** Writes minute rows and the matching hour rows, as the consumer would. */
+/** Writes minute rows and the matching rows of every hourly table, as the consumer would. */
 export async function insertRows(pool: pg.Pool, rows: KnownRow[]): Promise<void> {
   for (const row of rows) {
     const values = row.values ?? [];
@@ -78,9 +78,11 @@ export async function insertRows(pool: pg.Pool, rows: KnownRow[]): Promise<void>
       values.length ? Math.max(...values) : null,
       values.length,
     ];
-    for (const [table, trunc] of [
-      ['aggregates_minute', 'minute'],
-      ['aggregates_hour', 'hour'],
+    for (const [table, trunc, user, action] of [
+      ['aggregates_minute', 'minute', row.user, row.action],
+      ['aggregates_hour', 'hour', row.user, row.action],
+      ['aggregates_hour_per_action', 'hour', '', row.action],
+      ['aggregates_hour_per_user', 'hour', row.user, ''],
     ] as const) {
       await pool.query(
         `INSERT INTO ${table} AS a (bucket_start, user_id, action, event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at)
@@ -91,7 +93,7 @@ export async function insertRows(pool: pg.Pool, rows: KnownRow[]): Promise<void>
            value_min = LEAST(a.value_min, EXCLUDED.value_min),
            value_max = GREATEST(a.value_max, EXCLUDED.value_max),
            value_count = a.value_count + EXCLUDED.value_count`,
-        args,
+        [args[0], user, action, ...args.slice(3)],
       );
     }
   }

@@ -4,8 +4,9 @@ import { splitByHour, widen } from './time-range.ts';
 
 /**
  * GET /v1/top: the heaviest users or actions in a range, by event count or by the sum of values.
- * Whole hours are read from aggregates_hour and only the minutes at either edge from
- * aggregates_minute, so a day costs ~24 rows per key rather than ~1,440.
+ * Whole hours are read from the hourly tables and only the minutes at either edge from
+ * aggregates_minute (ranges over 6 hours are widened to whole hours), so a day costs ~24 rows
+ * per key rather than ~1,440.
  */
 export interface TopEntry {
   key: string;
@@ -22,7 +23,8 @@ export interface TopAnswer {
 }
 
 export async function queryTop(pool: pg.Pool, query: TopQuery): Promise<TopAnswer> {
-  const range = widen(query, 'minute');
+  // NOTE: past 6 hours a range is widened to whole hours, so only hourly rows are read.
+  const range = widen(query, query.to - query.from > 6 * 3_600_000 ? 'hour' : 'minute');
   const { hours, minutes } = splitByHour(range);
   const params: unknown[] = [];
   const param = (value: unknown) => {
@@ -39,7 +41,14 @@ export async function queryTop(pool: pg.Pool, query: TopQuery): Promise<TopAnswe
       `SELECT ${keyColumn} AS key, event_count, value_sum FROM ${table}
        WHERE ${[`bucket_start >= ${param(new Date(from))}`, `bucket_start < ${param(new Date(to))}`, ...filters].join(' AND ')}`,
     );
-  if (hours) part('aggregates_hour', hours.from, hours.to);
+  // Hours summed over every action (or every user) answer a ranking that does not filter by it.
+  const hourTable =
+    query.by === 'user' && query.action === undefined
+      ? 'aggregates_hour_per_user'
+      : query.by === 'action' && query.userId === undefined
+        ? 'aggregates_hour_per_action'
+        : 'aggregates_hour';
+  if (hours) part(hourTable, hours.from, hours.to);
   for (const edge of minutes) part('aggregates_minute', edge.from, edge.to);
   const order = query.metric === 'count' ? 'count DESC' : 'sum DESC NULLS LAST';
   const { rows } = await pool.query<TopEntry>(
