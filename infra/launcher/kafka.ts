@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { type SecureFiles, scramFormatArgs, secureServerProperties } from './kafka-secure.ts';
 import type { InfraPaths } from './paths.ts';
 import { identityArgs, runningPid, type ServiceSpec } from './processes.ts';
 import { waitUntil } from './wait.ts';
@@ -18,6 +19,8 @@ export interface KafkaLayout {
   /** Node n listens for clients on brokerPort + n - 1 and for its quorum on controllerPort + n - 1. */
   brokerPort: number;
   controllerPort: number;
+  /** `--secure`: SASL_SSL on the broker port, mTLS on the controller port, ACLs (one broker only). */
+  secure?: boolean;
 }
 
 export const DEFAULT_BROKER_PORT = 9092;
@@ -65,11 +68,12 @@ export function serverProperties(layout: KafkaLayout, id: number, logDir: string
 }
 
 function layoutDir(paths: InfraPaths, layout: KafkaLayout): string {
-  return join(paths.data, `kafka-${layout.version}-${layout.brokers}node-${layout.brokerPort}`);
+  const suffix = layout.secure ? '-secure' : '';
+  return join(paths.data, `kafka-${layout.version}-${layout.brokers}node-${layout.brokerPort}${suffix}`);
 }
 
 /** Writes each node's config and formats its storage once (KRaft needs a cluster id up front). */
-export function prepareKafka(paths: InfraPaths, layout: KafkaLayout, libs: string): ServiceSpec[] {
+export function prepareKafka(paths: InfraPaths, layout: KafkaLayout, libs: string, secure?: SecureFiles): ServiceSpec[] {
   const dir = layoutDir(paths, layout);
   mkdirSync(dir, { recursive: true });
   const clusterIdFile = join(dir, 'cluster.id');
@@ -85,7 +89,10 @@ export function prepareKafka(paths: InfraPaths, layout: KafkaLayout, libs: strin
     const name = nodeName(id);
     const logDir = join(dir, name);
     const propsFile = join(dir, `${name}.properties`);
-    const props = serverProperties(layout, id, logDir);
+    const props = {
+      ...serverProperties(layout, id, logDir),
+      ...(secure ? secureServerProperties(secure, layout.brokerPort + id - 1, layout.controllerPort + id - 1) : {}),
+    };
     writeFileSync(
       propsFile,
       `${Object.entries(props)
@@ -106,6 +113,7 @@ export function prepareKafka(paths: InfraPaths, layout: KafkaLayout, libs: strin
           '-c',
           propsFile,
           '--ignore-formatted',
+          ...(secure ? scramFormatArgs(secure) : []),
         ],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       );
@@ -142,8 +150,14 @@ export function runningNodes(paths: InfraPaths, layout: KafkaLayout): number[] {
 }
 
 /** Ready when a metadata request answers with every broker of the layout and a controller. */
-export async function waitForKafka(layout: KafkaLayout, stillAlive: () => boolean, timeoutMs = 120_000): Promise<void> {
+export async function waitForKafka(
+  layout: KafkaLayout,
+  stillAlive: () => boolean,
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {},
+  timeoutMs = 120_000,
+): Promise<void> {
   const admin = new Kafka({
+    ...security,
     clientId: 'tally-launcher',
     brokers: brokerAddresses(layout),
     logLevel: logLevel.NOTHING,

@@ -9,8 +9,9 @@ import { infraPaths } from './paths.ts';
 import { down, reset, type Stack, status, up } from './stack.ts';
 
 const usage = `usage: node infra/launcher/main.ts <command>
-  up [--brokers 1|3] [--only kafka]
-                       check PostgreSQL, start Kafka and the registry; wait until they answer
+  up [--brokers 1|3] [--only kafka] [--secure | --plaintext]
+                       check PostgreSQL, start Kafka and the registry; wait until they answer;
+                       --secure: TLS + SASL/SCRAM + ACLs, client settings in .local/secure/
   down                 stop the processes the launcher started
   reset                down, then wipe Kafka data, logs and Tally's databases
   status               what is running
@@ -20,7 +21,12 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { brokers: { type: 'string' }, only: { type: 'string' } },
+    options: {
+      brokers: { type: 'string' },
+      only: { type: 'string' },
+      secure: { type: 'boolean' },
+      plaintext: { type: 'boolean' },
+    },
   });
   const [command, ...rest] = positionals;
   const config = launcherConfig();
@@ -32,7 +38,13 @@ async function main(argv: string[]): Promise<number> {
       if (brokers !== undefined && brokers !== 1 && brokers !== 3)
         throw new Error(`--brokers must be 1 or 3, got ${values.brokers}`);
       if (values.only !== undefined && values.only !== 'kafka') throw new Error(`--only takes kafka, got ${values.only}`);
-      const options = { ...(brokers === undefined ? {} : { brokers }), kafkaOnly: values.only === 'kafka' };
+      if (values.secure && values.plaintext) throw new Error('--secure and --plaintext exclude each other');
+      const secure = values.secure ? true : values.plaintext ? false : undefined;
+      const options = {
+        ...(brokers === undefined ? {} : { brokers }),
+        ...(secure === undefined ? {} : { secure }),
+        kafkaOnly: values.only === 'kafka',
+      };
       return withLock(stack, () => up(stack, options).then(() => 0));
     }
     case 'down':

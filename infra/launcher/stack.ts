@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { artifactDir, ensureArtifact } from './artifacts.ts';
 import type { LauncherConfig } from './config.ts';
 import { brokerAddresses, type KafkaLayout, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
+import { pipelineNames, provisionPipeline } from './kafka-acls.ts';
+import { adminClientSecurity, prepareSecureFiles, type SecureFiles, writeClientFiles } from './kafka-secure.ts';
 import type { InfraPaths } from './paths.ts';
 import { assertPortsFree } from './ports.ts';
 import { databaseName, dropDatabases, ensureDatabases, redact, serverUrl } from './postgres.ts';
@@ -33,9 +36,9 @@ function currentLayout(paths: InfraPaths): KafkaLayout | undefined {
 
 /**
  * Idempotent: starts what is not running and waits until each service really answers. Without
- * `brokers`, a running layout is kept (so `pnpm test` does not undo `infra:up --brokers 3`).
+ * `brokers` or `secure`, a running layout is kept (so `pnpm test` does not undo `infra:up --brokers 3`).
  */
-export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: boolean } = {}): Promise<void> {
+export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: boolean; secure?: boolean } = {}): Promise<void> {
   const { paths, config, log } = stack;
   const started = Date.now();
   if (!options.kafkaOnly) {
@@ -51,7 +54,10 @@ export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: 
     brokers: options.brokers ?? running?.brokers ?? 1,
     brokerPort: config.kafkaPort,
     controllerPort: config.kafkaControllerPort,
+    ...((options.secure ?? running?.secure) ? { secure: true } : {}),
   };
+  if (layout.secure && layout.brokers !== 1)
+    throw new Error('--secure runs one broker; drop --brokers 3 (or stop the 3-broker layout first)');
   if (running && JSON.stringify(running) !== JSON.stringify(layout)) {
     log(`kafka      switching from ${describe(running)} to ${describe(layout)}`);
     await stopKafka(stack);
@@ -63,7 +69,9 @@ export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: 
 
 async function startKafka(stack: Stack, layout: KafkaLayout): Promise<void> {
   const { paths, log } = stack;
-  const specs = prepareKafka(paths, layout, await ensureArtifact(paths, { kind: 'kafka', version: layout.version }, log));
+  const libs = await ensureArtifact(paths, { kind: 'kafka', version: layout.version }, log);
+  const secure = layout.secure ? prepareSecureFiles(paths.local) : undefined;
+  const specs = prepareKafka(paths, layout, libs, secure);
   const missing = specs.filter((spec) => runningPid(paths, spec.name) === undefined);
   for (const spec of missing) {
     const id = Number(spec.name.replace('kafka-', ''));
@@ -74,13 +82,36 @@ async function startKafka(stack: Stack, layout: KafkaLayout): Promise<void> {
   writeFileSync(layoutFile(paths), JSON.stringify(layout));
   const alive = () => specs.every((spec) => runningPid(paths, spec.name) !== undefined);
   try {
-    await waitForKafka(layout, alive);
+    await waitForKafka(layout, alive, secure ? adminClientSecurity(secure) : {});
   } catch (error) {
     const failing = specs.find((spec) => runningPid(paths, spec.name) === undefined) ?? specs[0];
     throw withLog(error, failing ? tailLog(paths, failing.name) : '');
   }
   const verb = missing.length > 0 ? 'started' : 'running';
-  log(`kafka      ${verb} ${layout.version}, ${layout.brokers} broker(s) at ${brokerAddresses(layout).join(',')}`);
+  log(`kafka      ${verb} ${describe(layout)}`);
+  if (secure) await secureClients(stack, layout, secure);
+}
+
+/** Topics and ACLs (the apps may not create topics), then each app's env file. */
+async function secureClients(stack: Stack, layout: KafkaLayout, secure: SecureFiles): Promise<void> {
+  const names = pipelineNames();
+  const admin = new Kafka({
+    clientId: 'tally-launcher',
+    brokers: brokerAddresses(layout),
+    logLevel: logLevel.NOTHING,
+    ...adminClientSecurity(secure),
+  }).admin();
+  await admin.connect();
+  try {
+    await provisionPipeline(admin, names);
+  } finally {
+    await admin.disconnect();
+  }
+  const written = writeClientFiles(secure, brokerAddresses(layout).join(','));
+  stack.log(
+    `kafka      topics ${names.reportTopic}, ${names.deadLetterTopic} and ACLs for tally-producer, tally-consumer, tally-reports`,
+  );
+  stack.log(`kafka      client settings (secrets, mode 0600): ${written.join(', ')}`);
 }
 
 async function startRegistry(stack: Stack): Promise<void> {
@@ -107,7 +138,8 @@ async function startRegistry(stack: Stack): Promise<void> {
 }
 
 function describe(layout: KafkaLayout): string {
-  return `Kafka ${layout.version} with ${layout.brokers} broker(s) at ${brokerAddresses(layout).join(',')}`;
+  const security = layout.secure ? ' (SASL_SSL, SCRAM-SHA-512, ACLs)' : '';
+  return `Kafka ${layout.version} with ${layout.brokers} broker(s) at ${brokerAddresses(layout).join(',')}${security}`;
 }
 
 function withLog(error: unknown, log: string): Error {
@@ -158,7 +190,7 @@ export function status(stack: Stack): boolean {
     log(`${name.padEnd(10)} ${pid === undefined ? 'not running' : `running, pid ${pid}`}`);
   }
   const layout = currentLayout(paths);
-  if (layout) log(`kafka      ${layout.version}, ${layout.brokers} broker(s) at ${brokerAddresses(layout).join(',')}`);
+  if (layout) log(`kafka      ${describe(layout)}`);
   log(
     `artifacts  ${existsSync(artifactDir(paths, { kind: 'kafka', version: stack.config.kafkaVersion })) ? 'fetched' : 'not fetched yet'}`,
   );

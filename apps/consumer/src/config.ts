@@ -1,9 +1,22 @@
-import { ConfigError, httpUrl, kafkaBrokers, logLevel, parseEnv, port, postgresUrl, topicName } from '@tally/config';
+import {
+  ConfigError,
+  httpUrl,
+  type KafkaSecurity,
+  kafkaBrokers,
+  kafkaSecurity,
+  kafkaSecurityFields,
+  logLevel,
+  parseEnv,
+  port,
+  postgresUrl,
+  topicName,
+} from '@tally/config';
 import { z } from 'zod';
 
 /** Everything the consumer reads from its environment; nothing else reads `process.env`. */
 const schema = z.object({
   KAFKA_BROKERS: kafkaBrokers.default(['127.0.0.1:9092']),
+  ...kafkaSecurityFields,
   SCHEMA_REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081/apis/ccompat/v7'),
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/tally'),
   REPORT_TOPIC: topicName.default('report-events'),
@@ -29,6 +42,8 @@ const schema = z.object({
 
 export interface ConsumerConfig {
   kafkaBrokers: string[];
+  /** TLS and SASL to Kafka (KAFKA_SSL_CA_FILE, KAFKA_SASL_*); both unset means plaintext. */
+  kafkaSecurity: KafkaSecurity;
   schemaRegistryUrl: string;
   databaseUrl: string;
   reportTopic: string;
@@ -51,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConsumerCon
   }
   return {
     kafkaBrokers: parsed.KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(parsed),
     schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
     databaseUrl: parsed.DATABASE_URL,
     reportTopic: parsed.REPORT_TOPIC,

@@ -31,7 +31,12 @@ export async function startConsumer(
   }, 3_600_000);
   maintenance.unref();
 
-  const kafka = createKafkaClient({ clientId: 'tally-consumer', brokers: config.kafkaBrokers, log });
+  const kafka = createKafkaClient({
+    clientId: 'tally-consumer',
+    brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
+    log,
+  });
   await ensureTopic(kafka, config.reportTopic, 12, log);
   await ensureTopic(kafka, config.deadLetterTopic, 3, log);
 

@@ -13,7 +13,13 @@ async function main(): Promise<void> {
   const consumer = await startConsumer(config, log);
   await consumer.server.listen({ port: config.port, host: config.host });
   log.info(
-    { event: 'consumer_started', port: config.port, group: config.consumerGroup, topic: config.reportTopic },
+    {
+      event: 'consumer_started',
+      port: config.port,
+      group: config.consumerGroup,
+      topic: config.reportTopic,
+      kafka: config.kafkaSecurity.describe,
+    },
     'consumer started',
   );
 

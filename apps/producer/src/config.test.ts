@@ -6,6 +6,7 @@ describe('producer config', () => {
   it('defaults to the documented local contract', () => {
     expect(loadConfig({})).toEqual({
       kafkaBrokers: ['127.0.0.1:9092'],
+      kafkaSecurity: { ssl: undefined, sasl: undefined, describe: { tls: false } },
       schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
       reportTopic: 'report-events',
       port: 3000,

@@ -1,9 +1,20 @@
-import { httpUrl, kafkaBrokers, logLevel, parseEnv, port, topicName } from '@tally/config';
+import {
+  httpUrl,
+  type KafkaSecurity,
+  kafkaBrokers,
+  kafkaSecurity,
+  kafkaSecurityFields,
+  logLevel,
+  parseEnv,
+  port,
+  topicName,
+} from '@tally/config';
 import { z } from 'zod';
 
 /** Everything the producer reads from its environment; nothing else reads `process.env`. */
 const schema = z.object({
   KAFKA_BROKERS: kafkaBrokers.default(['127.0.0.1:9092']),
+  ...kafkaSecurityFields,
   SCHEMA_REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081/apis/ccompat/v7'),
   REPORT_TOPIC: topicName.default('report-events'),
   PRODUCER_PORT: port.default(3000),
@@ -24,6 +35,8 @@ const schema = z.object({
 
 export interface ProducerConfig {
   kafkaBrokers: string[];
+  /** TLS and SASL to Kafka (KAFKA_SSL_CA_FILE, KAFKA_SASL_*); both unset means plaintext. */
+  kafkaSecurity: KafkaSecurity;
   schemaRegistryUrl: string;
   reportTopic: string;
   port: number;
@@ -42,6 +55,7 @@ export function loadConfig(env: Record<string, string | undefined>): ProducerCon
   const parsed = parseEnv(schema, env);
   return {
     kafkaBrokers: parsed.KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(parsed),
     schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
     reportTopic: parsed.REPORT_TOPIC,
     port: parsed.PRODUCER_PORT,

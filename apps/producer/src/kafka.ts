@@ -5,7 +5,7 @@ import type { ProducerConfig } from './config.ts';
 
 /** The kafkajs side: one client, the report topic made sure of, and the idempotent producer. */
 export function createKafka(config: ProducerConfig, log: Logger): Kafka {
-  return createKafkaClient({ clientId: 'tally-producer', brokers: config.kafkaBrokers, log });
+  return createKafkaClient({ clientId: 'tally-producer', brokers: config.kafkaBrokers, security: config.kafkaSecurity, log });
 }
 
 /**

@@ -12,7 +12,10 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel, base: { service: 'producer' } });
   const producer = await startProducer(config, log);
   await producer.server.listen({ port: config.port, host: config.host });
-  log.info({ event: 'producer_started', port: config.port, topic: config.reportTopic }, 'producer started');
+  log.info(
+    { event: 'producer_started', port: config.port, topic: config.reportTopic, kafka: config.kafkaSecurity.describe },
+    'producer started',
+  );
 
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,5 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { kafkaBrokers, logLevel, parseEnv, port, postgresUrl, topicName } from '@tally/config';
+import {
+  type KafkaSecurity,
+  kafkaBrokers,
+  kafkaSecurity,
+  kafkaSecurityFields,
+  logLevel,
+  parseEnv,
+  port,
+  postgresUrl,
+  topicName,
+} from '@tally/config';
 import { z } from 'zod';
 
 /** Everything the reports app reads from its environment; nothing else reads `process.env`. */
@@ -9,6 +19,7 @@ const schema = z.object({
   /** A role that may only SELECT (the migrations create `tally_reports`). */
   DATABASE_URL: postgresUrl.default('postgres://tally_reports@127.0.0.1:5432/tally'),
   KAFKA_BROKERS: kafkaBrokers.default(['127.0.0.1:9092']),
+  ...kafkaSecurityFields,
   REPORT_TOPIC: topicName.default('report-events'),
   /** The consumer group whose progress /v1/freshness reports. */
   CONSUMER_GROUP: z.string().min(1, 'must not be empty').default('tally-aggregator'),
@@ -22,6 +33,8 @@ export interface ReportsConfig {
   host: string;
   databaseUrl: string;
   kafkaBrokers: string[];
+  /** TLS and SASL to Kafka (KAFKA_SSL_CA_FILE, KAFKA_SASL_*); both unset means plaintext. */
+  kafkaSecurity: KafkaSecurity;
   reportTopic: string;
   consumerGroup: string;
   logLevel: z.output<typeof logLevel>;
@@ -35,6 +48,7 @@ export function loadConfig(env: Record<string, string | undefined>): ReportsConf
     host: parsed.REPORTS_HOST,
     databaseUrl: parsed.DATABASE_URL,
     kafkaBrokers: parsed.KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(parsed),
     reportTopic: parsed.REPORT_TOPIC,
     consumerGroup: parsed.CONSUMER_GROUP,
     logLevel: parsed.LOG_LEVEL,

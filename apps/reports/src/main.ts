@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel, base: { service: 'reports' } });
   const reports = await startReports(config, log);
   await reports.server.listen({ port: config.port, host: config.host });
-  log.info({ event: 'reports_started', port: config.port }, `reports and dashboard at http://${config.host}:${config.port}/`);
+  log.info(
+    { event: 'reports_started', port: config.port, kafka: config.kafkaSecurity.describe },
+    `reports and dashboard at http://${config.host}:${config.port}/`,
+  );
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {

@@ -26,7 +26,12 @@ export async function startReports(config: ReportsConfig, log: Logger): Promise<
     application_name: 'tally-reports',
   });
   pool.on('error', (error) => log.warn({ event: 'postgres_idle_client_error', err: error }, 'idle PostgreSQL client failed'));
-  const admin = createKafkaClient({ clientId: 'tally-reports', brokers: config.kafkaBrokers, log }).admin();
+  const admin = createKafkaClient({
+    clientId: 'tally-reports',
+    brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
+    log,
+  }).admin();
   await admin.connect();
 
   const progress = () => readProgress({ pool, admin }, { topic: config.reportTopic, group: config.consumerGroup });

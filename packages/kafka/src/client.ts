@@ -1,10 +1,22 @@
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 
-/** A kafkajs client whose logs go through the app's JSON logger (warnings and errors only). */
-export function createKafkaClient(options: { clientId: string; brokers: string[]; log: Logger } & Partial<KafkaConfig>): Kafka {
-  const { log, ...config } = options;
+/** TLS and SASL settings as @tally/config's kafkaSecurity() gives them (both unset: plaintext). */
+export interface KafkaClientSecurity {
+  ssl: { ca: string[]; rejectUnauthorized: true } | undefined;
+  sasl: { mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain'; username: string; password: string } | undefined;
+}
+
+/**
+ * A kafkajs client whose logs go through the app's JSON logger (warnings and errors only), with
+ * TLS and SASL when configured. The SASL password is scrubbed from every line kafkajs logs.
+ */
+export function createKafkaClient(
+  options: { clientId: string; brokers: string[]; log: Logger; security?: KafkaClientSecurity } & Partial<KafkaConfig>,
+): Kafka {
+  const { log, security, ...config } = options;
   const child = log.child({ component: 'kafkajs' });
+  const scrub = secretScrubber(security?.sasl?.password);
   return new Kafka({
     logLevel: logLevel.WARN,
     logCreator:
@@ -12,10 +24,26 @@ export function createKafkaClient(options: { clientId: string; brokers: string[]
       ({ level, log: entry }) => {
         const { message, ...rest } = entry;
         const method = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
-        child[method]({ event: 'kafkajs_log', ...rest }, message);
+        child[method](scrub({ event: 'kafkajs_log', ...rest }), scrub(message));
       },
+    ...(security?.ssl ? { ssl: security.ssl } : {}),
+    ...(security?.sasl ? { sasl: security.sasl as SASLOptions } : {}),
     ...config,
   });
+}
+
+/** Replaces the secret wherever it occurs in a value (strings, arrays, plain objects, errors). */
+export function secretScrubber(secret: string | undefined): <T>(value: T) => T {
+  if (!secret) return (value) => value;
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return value.includes(secret) ? value.split(secret).join('***') : value;
+    if (depth > 6 || value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1));
+    if (value instanceof Error)
+      return { type: value.name, message: walk(value.message, depth + 1), stack: walk(value.stack, depth + 1) };
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, depth + 1)]));
+  };
+  return <T>(value: T) => walk(value, 0) as T;
 }
 
 /**

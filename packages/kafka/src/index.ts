@@ -1,2 +1,2 @@
-export { createKafkaClient, silenceKafkajsTimerWarning } from './client.ts';
+export { createKafkaClient, type KafkaClientSecurity, secretScrubber, silenceKafkajsTimerWarning } from './client.ts';
 export { createTopicAndWait, ensureTopic } from './topics.ts';
