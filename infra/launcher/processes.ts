@@ -82,12 +82,29 @@ export async function stopService(paths: InfraPaths, name: string, graceMs = 30_
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isOurs(paths, name, pid)) return true;
+    if (exited(paths, name, pid)) return true;
     await sleep(200);
   }
   process.kill(pid, 'SIGKILL');
-  while (isOurs(paths, name, pid)) await sleep(100);
+  while (!exited(paths, name, pid)) await sleep(100);
   return true;
+}
+
+/**
+ * Gone: no such process, a zombie, or the pid now someone else's. TRICKY: an exiting process shows
+ * an empty command line for a moment before it becomes a zombie (seen under load); that is not
+ * gone yet, so the identity check alone would return too early.
+ */
+function exited(paths: InfraPaths, name: string, pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return true;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline !== '' && !isOurs(paths, name, pid);
+  } catch {
+    return true;
+  }
 }
 
 /** The last lines of a service's log, for the error message when it fails to start. */

@@ -7,6 +7,8 @@ describe('producer config', () => {
     expect(loadConfig({})).toEqual({
       kafkaBrokers: ['127.0.0.1:9092'],
       kafkaSecurity: { ssl: undefined, sasl: undefined, describe: { tls: false } },
+      apiKeysFile: undefined,
+      rateLimitPerMinute: 6_000,
       schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
       reportTopic: 'report-events',
       port: 3000,

@@ -31,6 +31,10 @@ const schema = z.object({
   /** How long a request waits for Kafka's acknowledgement before it is answered 503. */
   PRODUCER_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PRODUCER_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
+  /** The API key file (`pnpm api-keys`); set, every POST /v1/events needs a valid key. */
+  INGEST_API_KEYS_FILE: z.string().min(1).optional(),
+  /** Requests a minute per key, unless the key has its own limit. */
+  INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').default(6_000),
 });
 
 export interface ProducerConfig {
@@ -49,6 +53,9 @@ export interface ProducerConfig {
   bufferEvents: number;
   ackTimeoutMs: number;
   compression: 'gzip' | 'none';
+  /** Unset: ingest is open (the producer says so at start). */
+  apiKeysFile: string | undefined;
+  rateLimitPerMinute: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): ProducerConfig {
@@ -68,5 +75,7 @@ export function loadConfig(env: Record<string, string | undefined>): ProducerCon
     bufferEvents: parsed.PRODUCER_BUFFER_EVENTS,
     ackTimeoutMs: parsed.PRODUCER_ACK_TIMEOUT_MS,
     compression: parsed.PRODUCER_COMPRESSION,
+    apiKeysFile: parsed.INGEST_API_KEYS_FILE,
+    rateLimitPerMinute: parsed.INGEST_RATE_LIMIT_PER_MINUTE,
   };
 }

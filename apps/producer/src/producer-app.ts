@@ -3,6 +3,7 @@ import { ensureTopic } from '@tally/kafka';
 import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { openKeyRing } from './api-keys/key-ring.ts';
 import { createBatcher } from './batcher.ts';
 import type { ProducerConfig } from './config.ts';
 import { createIngest } from './ingest.ts';
@@ -72,8 +73,16 @@ export async function startProducer(
     draining: () => draining,
   });
 
+  const keyRing = config.apiKeysFile === undefined ? undefined : openKeyRing(config.apiKeysFile, log);
+  if (!keyRing) {
+    log.warn(
+      { event: 'ingest_open' },
+      'INGEST_API_KEYS_FILE is not set: anyone who can reach this port may send events (fine on a laptop, not in production)',
+    );
+  }
   const server = buildServer({
     log,
+    ...(keyRing ? { auth: { keyRing, rateLimitPerMinute: config.rateLimitPerMinute } } : {}),
     draining: () => draining,
     ingest,
     metrics,
@@ -97,6 +106,7 @@ export async function startProducer(
       await server.close();
       await batcher.flush();
       await producer.disconnect();
+      keyRing?.close();
     },
   };
 }
