@@ -9,6 +9,7 @@ describe('consumer config', () => {
       kafkaSecurity: { ssl: undefined, sasl: undefined, describe: { tls: false } },
       schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/tally',
+      migrationsDatabaseUrl: 'postgres://postgres@127.0.0.1:5432/tally',
       reportTopic: 'report-events',
       deadLetterTopic: 'report-events.dlq',
       consumerGroup: 'tally-aggregator',

@@ -19,6 +19,8 @@ const schema = z.object({
   ...kafkaSecurityFields,
   SCHEMA_REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081/apis/ccompat/v7'),
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/tally'),
+  /** Who applies the migrations (the schema's owner); unset, DATABASE_URL does. */
+  MIGRATIONS_DATABASE_URL: postgresUrl.optional(),
   REPORT_TOPIC: topicName.default('report-events'),
   DEAD_LETTER_TOPIC: topicName.default('report-events.dlq'),
   CONSUMER_GROUP: z.string().min(1, 'must not be empty').default('tally-aggregator'),
@@ -46,6 +48,8 @@ export interface ConsumerConfig {
   kafkaSecurity: KafkaSecurity;
   schemaRegistryUrl: string;
   databaseUrl: string;
+  /** The owner's connection, for migrations; production runs the consumer itself as tally_consumer. */
+  migrationsDatabaseUrl: string;
   reportTopic: string;
   deadLetterTopic: string;
   consumerGroup: string;
@@ -69,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConsumerCon
     kafkaSecurity: kafkaSecurity(parsed),
     schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
     databaseUrl: parsed.DATABASE_URL,
+    migrationsDatabaseUrl: parsed.MIGRATIONS_DATABASE_URL ?? parsed.DATABASE_URL,
     reportTopic: parsed.REPORT_TOPIC,
     deadLetterTopic: parsed.DEAD_LETTER_TOPIC,
     consumerGroup: parsed.CONSUMER_GROUP,

@@ -21,7 +21,7 @@ export async function startConsumer(
   log: Logger,
   options: { defaultMetrics?: boolean } = {},
 ): Promise<RunningConsumer> {
-  await migrate(config.databaseUrl, log);
+  await migrate(config.migrationsDatabaseUrl, log);
   const pool = createPool(config, log);
   await maintainDedupPartitions(pool, config.dedupRetentionDays);
   const maintenance = setInterval(() => {

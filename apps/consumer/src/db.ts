@@ -36,6 +36,13 @@ export async function migrate(databaseUrl: string, log: Logger): Promise<void> {
     // Consumers starting together take turns; the later ones find nothing left to apply.
     advisoryLockMode: 'wait',
     log: () => undefined,
+  }).catch((error: { code?: string; message: string }) => {
+    // node-pg-migrate rewraps some errors ("Unable to ensure migrations table: …") without the code.
+    if (error.code !== '42501' && !/permission denied/.test(error.message)) throw error;
+    const role = new URL(databaseUrl).username || '(default user)';
+    throw new Error(
+      `migrations need the schema's owner, and ${role} may not change the schema (${error.message.split('\n')[0]}): set MIGRATIONS_DATABASE_URL to the owner (tally_owner)`,
+    );
   });
   if (applied.length > 0) log.info({ event: 'migrations_applied', migrations: applied.map((m) => m.name) }, 'migrations applied');
 }
