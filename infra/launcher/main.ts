@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { pinArtifact } from './artifacts.ts';
 import { launcherConfig } from './config.ts';
 import { infraPaths } from './paths.ts';
+import { rotatePassword } from './rotate-password.ts';
 import { down, reset, type Stack, status, up } from './stack.ts';
 
 const usage = `usage: node infra/launcher/main.ts <command>
@@ -15,6 +16,8 @@ const usage = `usage: node infra/launcher/main.ts <command>
   down                 stop the processes the launcher started
   reset                down, then wipe Kafka data, logs and Tally's databases
   status               what is running
+  rotate-password <tally-producer|tally-consumer|tally-reports>
+                       a new SCRAM password on the running secure broker; rewrites the app's env file
   pin <kafka|apicurio> <version>   fetch a version and record its checksums`;
 
 async function main(argv: string[]): Promise<number> {
@@ -51,6 +54,14 @@ async function main(argv: string[]): Promise<number> {
       return withLock(stack, () => down(stack).then(() => 0));
     case 'reset':
       return withLock(stack, () => reset(stack).then(() => 0));
+    case 'rotate-password': {
+      const [principal] = rest;
+      if (!principal) break;
+      return withLock(stack, async () => {
+        rotatePassword(stack, principal);
+        return 0;
+      });
+    }
     case 'status':
       return status(stack) ? 0 : 3;
     case 'pin': {

@@ -25,7 +25,7 @@ function layoutFile(paths: InfraPaths): string {
   return join(paths.run, 'kafka-layout.json');
 }
 
-function currentLayout(paths: InfraPaths): KafkaLayout | undefined {
+export function currentLayout(paths: InfraPaths): KafkaLayout | undefined {
   try {
     const layout = JSON.parse(readFileSync(layoutFile(paths), 'utf8')) as KafkaLayout;
     return runningNodes(paths, layout).length > 0 ? layout : undefined;

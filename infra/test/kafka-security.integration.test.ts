@@ -167,4 +167,17 @@ describe('infra:up --secure', () => {
     expect(await consumeOnce(kafka, TOPIC, GROUP)).toMatch(/AUTHORIZATION_FAILED/);
     expect(await refusal(produce(kafka, TOPIC))).toMatch(/CLUSTER_AUTHORIZATION_FAILED|TOPIC_AUTHORIZATION_FAILED/);
   });
+
+  it('rotates an app password: the old one is refused, the env file carries the new one', async () => {
+    const old = broker.password('tally-reports');
+    await broker.rotate('tally-reports');
+    const rotated = broker.appEnv('reports').KAFKA_SASL_PASSWORD ?? '';
+    expect(rotated).not.toBe(old);
+    expect(rotated).toBe(broker.password('tally-reports'));
+    expect((await connectError(client(broker.as('tally-reports', old), 0))).name).toBe('KafkaJSSASLAuthenticationError');
+    const admin = client(broker.as('tally-reports', rotated)).admin();
+    await admin.connect();
+    expect((await admin.fetchTopicOffsets(TOPIC)).length).toBeGreaterThan(0);
+    await admin.disconnect();
+  });
 });

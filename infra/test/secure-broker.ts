@@ -19,6 +19,8 @@ export interface SecureBroker {
   password(principal: Principal): string;
   /** kafkajs settings for a principal (TLS with the launcher's CA, SCRAM-SHA-512). */
   as(principal: Principal, password?: string): Pick<KafkaConfig, 'ssl' | 'sasl'>;
+  /** `infra:rotate-password <principal>` on this broker. */
+  rotate(principal: Principal): Promise<void>;
   /** The env file the launcher wrote for an app, parsed. */
   appEnv(app: 'producer' | 'consumer' | 'reports'): Record<string, string>;
   stop(): Promise<void>;
@@ -34,7 +36,8 @@ export async function startSecureBroker(): Promise<SecureBroker> {
   };
   await run(process.execPath, [LAUNCHER, 'up', '--secure', '--only', 'kafka'], { env, timeout: 180_000 });
   const secure = join(stateDir, 'secure');
-  const secrets = JSON.parse(readFileSync(join(secure, 'secrets.json'), 'utf8')) as { passwords: Record<Principal, string> };
+  const passwords = () =>
+    (JSON.parse(readFileSync(join(secure, 'secrets.json'), 'utf8')) as { passwords: Record<Principal, string> }).passwords;
   const caFile = join(secure, 'ca.pem');
   const caPem = readFileSync(caFile, 'utf8');
   return {
@@ -42,8 +45,8 @@ export async function startSecureBroker(): Promise<SecureBroker> {
     caPem,
     caFile,
     stateDir,
-    password: (principal) => secrets.passwords[principal],
-    as: (principal, password = secrets.passwords[principal]) => ({
+    password: (principal) => passwords()[principal],
+    as: (principal, password = passwords()[principal]) => ({
       ssl: { ca: [caPem], rejectUnauthorized: true },
       sasl: { mechanism: 'scram-sha-512', username: principal, password },
     }),
@@ -54,6 +57,9 @@ export async function startSecureBroker(): Promise<SecureBroker> {
           .filter((line) => line.includes('=') && !line.startsWith('#'))
           .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
       ),
+    async rotate(principal) {
+      await run(process.execPath, [LAUNCHER, 'rotate-password', principal], { env, timeout: 120_000 });
+    },
     async stop() {
       await run(process.execPath, [LAUNCHER, 'down'], { env, timeout: 60_000 });
       rmSync(stateDir, { recursive: true, force: true });
