@@ -78,4 +78,22 @@ describe('infra/docker-compose.yml', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('"UP"');
   });
+
+  it('runs the secure broker script on the same ports and writes the client settings where the launcher does', () => {
+    const secure = parse(readFileSync(join(import.meta.dirname, '..', 'docker-compose.secure.yml'), 'utf8')) as {
+      services: { kafka: { entrypoint: string[]; volumes: string[]; environment: Record<string, string | number> } };
+    };
+    const kafka = secure.services.kafka;
+    const [, script] = kafka.entrypoint;
+    const mount = kafka.volumes.find((v) => v.endsWith(`:${script}:ro`));
+    expect(mount).toBe('./compose/kafka-secure.sh:/opt/tally/kafka-secure.sh:ro');
+    expect(readFileSync(join(import.meta.dirname, '..', 'compose', 'kafka-secure.sh'), 'utf8')).toMatch(
+      /^#!\/usr\/bin\/env bash/,
+    );
+    expect([kafka.environment.BROKER_PORT, kafka.environment.CONTROLLER_PORT]).toEqual([9092, 9192]);
+    // The same folder the launcher's --secure writes (.local/secure), seen from the host and the container.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own interpolation, not JavaScript's
+    expect(kafka.environment.HOST_SECURE_DIR).toBe('${PWD}/.local/secure');
+    expect(kafka.volumes).toContain(`../.local/secure:${kafka.environment.SECURE_DIR}`);
+  });
 });

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Kafka with TLS, SASL/SCRAM-SHA-512 and ACLs for docker compose (infra/docker-compose.secure.yml):
+# the same broker `pnpm infra:up --secure` runs (infra/launcher/kafka-secure.ts, kafka-acls.ts),
+# made with the JDK's keytool and Kafka's own tools only, so it runs in the apache/kafka image.
+# A test (infra/test/compose-secure.integration.test.ts) runs this very script against the
+# launcher's jars and checks the broker it starts.
+#
+# Writes to $SECURE_DIR (keep it out of version control): ca.pem, the keystores, secrets.json,
+# admin.properties and producer.env / consumer.env / reports.env for the apps, whose
+# KAFKA_SSL_CA_FILE names $HOST_SECURE_DIR/ca.pem (the same folder as the host sees it).
+set -euo pipefail
+
+KAFKA_LIBS=${KAFKA_LIBS:-/opt/kafka/libs}
+SECURE_DIR=${SECURE_DIR:-/var/lib/kafka/secure}
+HOST_SECURE_DIR=${HOST_SECURE_DIR:-$SECURE_DIR}
+DATA_DIR=${DATA_DIR:-/var/lib/kafka/data}
+LISTEN_HOST=${LISTEN_HOST:-0.0.0.0}
+BROKER_PORT=${BROKER_PORT:-9092}
+CONTROLLER_PORT=${CONTROLLER_PORT:-9192}
+CLUSTER_ID=${CLUSTER_ID:-dGFsbHktbG9jYWwta2Fma2E}
+REPORT_TOPIC=${REPORT_TOPIC:-report-events}
+DEAD_LETTER_TOPIC=${DEAD_LETTER_TOPIC:-report-events.dlq}
+CONSUMER_GROUP=${CONSUMER_GROUP:-tally-aggregator}
+PARTITIONS=${PARTITIONS:-12}
+BROKER_DN="CN=tally-kafka-broker"
+PRINCIPALS=(admin tally-producer tally-consumer tally-reports)
+
+kafka_class() { java ${KAFKA_JAVA_OPTS:-} -cp "$KAFKA_LIBS/*" "$@"; }
+secret() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+
+umask 077
+mkdir -p "$SECURE_DIR" "$DATA_DIR"
+cd "$SECURE_DIR"
+
+# Passwords: one per principal and one for the keystores, made once.
+if [ ! -f secrets.env ]; then
+  {
+    echo "STORE_PASSWORD=$(secret)"
+    for p in "${PRINCIPALS[@]}"; do echo "PASSWORD_${p//-/_}=$(secret)"; done
+  } > secrets.env
+fi
+# shellcheck disable=SC1091
+source ./secrets.env
+password_of() { local name="PASSWORD_${1//-/_}"; echo "${!name}"; }
+{
+  printf '{\n  "storePassword": "%s",\n  "passwords": {\n' "$STORE_PASSWORD"
+  last=${PRINCIPALS[-1]}
+  for p in "${PRINCIPALS[@]}"; do
+    printf '    "%s": "%s"%s\n' "$p" "$(password_of "$p")" "$([ "$p" = "$last" ] || echo ,)"
+  done
+  printf '  }\n}\n'
+} > secrets.json
+
+# A local CA and the broker's certificate for 127.0.0.1 and localhost, signed by it.
+if [ ! -f truststore.p12 ]; then
+  rm -f ca.p12 broker.p12 ca.pem
+  store() { echo -keystore "$1" -storetype PKCS12 -storepass "$STORE_PASSWORD"; }
+  key="-keyalg RSA -keysize 2048 -validity 825"
+  # shellcheck disable=SC2046,SC2086
+  {
+    keytool -genkeypair -alias ca -dname "CN=Tally local CA" -ext bc:c $key $(store ca.p12)
+    keytool -exportcert -rfc -alias ca -file ca.pem $(store ca.p12)
+    keytool -genkeypair -alias broker -dname "$BROKER_DN" $key $(store broker.p12)
+    keytool -certreq -alias broker -file broker.csr $(store broker.p12)
+    keytool -gencert -alias ca -infile broker.csr -outfile broker.pem -rfc -validity 825 \
+      -ext SAN=ip:127.0.0.1,dns:localhost -ext KU=digitalSignature,keyEncipherment -ext EKU=serverAuth,clientAuth $(store ca.p12)
+    keytool -importcert -noprompt -alias ca -file ca.pem $(store broker.p12)
+    keytool -importcert -noprompt -alias broker -file broker.pem $(store broker.p12)
+    keytool -importcert -noprompt -alias ca -file ca.pem $(store truststore.p12)
+  } 2> keytool.log
+  rm -f broker.csr
+fi
+
+# The launcher's settings (serverProperties + secureServerProperties), for one node.
+cat > server.properties <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@localhost:$CONTROLLER_PORT
+listeners=SASL_SSL://$LISTEN_HOST:$BROKER_PORT,CONTROLLER://$LISTEN_HOST:$CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$BROKER_PORT
+listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=SASL_SSL
+log.dirs=$DATA_DIR
+auto.create.topics.enable=false
+num.partitions=12
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$SECURE_DIR/broker.p12
+ssl.keystore.password=$STORE_PASSWORD
+ssl.key.password=$STORE_PASSWORD
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$SECURE_DIR/truststore.p12
+ssl.truststore.password=$STORE_PASSWORD
+ssl.enabled.protocols=TLSv1.3,TLSv1.2
+listener.name.controller.ssl.client.auth=required
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:$BROKER_DN
+allow.everyone.if.no.acl.found=false
+EOF
+
+cat > admin.properties <<EOF
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$SECURE_DIR/truststore.p12
+ssl.truststore.password=$STORE_PASSWORD
+EOF
+
+# SCRAM users exist before the first start (the inter-broker login needs admin's).
+scram=()
+for p in "${PRINCIPALS[@]}"; do scram+=(--add-scram "SCRAM-SHA-512=[name=$p,password=$(password_of "$p")]"); done
+kafka_class kafka.tools.StorageTool format -t "$CLUSTER_ID" -c server.properties --ignore-formatted "${scram[@]}" > /dev/null
+
+kafka_class -Xms256m -Xmx1g kafka.Kafka server.properties &
+broker=$!
+trap 'kill -TERM "$broker" 2> /dev/null; wait "$broker"' TERM INT
+
+admin_tool() { kafka_class "$@" --bootstrap-server "127.0.0.1:$BROKER_PORT" --command-config admin.properties; }
+for _ in $(seq 1 120); do
+  if admin_tool org.apache.kafka.tools.TopicCommand --list > /dev/null 2>&1; then break; fi
+  kill -0 "$broker" 2> /dev/null || exit 1
+  sleep 1
+done
+for topic in "$REPORT_TOPIC" "$DEAD_LETTER_TOPIC"; do
+  admin_tool org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "$topic" --partitions "$PARTITIONS" > /dev/null
+done
+# kafka-acls: org.apache.kafka.tools.AclCommand since Kafka 4.0, kafka.admin.AclCommand before.
+acl_class=org.apache.kafka.tools.AclCommand
+admin_tool "$acl_class" --list > /dev/null 2>&1 || acl_class=kafka.admin.AclCommand
+allow() { admin_tool "$acl_class" --add --allow-principal "User:$1" "${@:2}" > /dev/null; }
+allow tally-producer --operation Write --operation Describe --topic "$REPORT_TOPIC"
+allow tally-consumer --operation Read --operation Describe --topic "$REPORT_TOPIC"
+allow tally-consumer --operation Read --operation Describe --group "$CONSUMER_GROUP"
+allow tally-consumer --operation Write --operation Describe --topic "$DEAD_LETTER_TOPIC"
+allow tally-reports --operation Describe --topic "$REPORT_TOPIC"
+allow tally-reports --operation Describe --group "$CONSUMER_GROUP"
+
+for app in producer consumer reports; do
+  cat > "$app.env" <<EOF
+# tally-$app: source this before starting the app against the secure broker
+KAFKA_BROKERS=127.0.0.1:$BROKER_PORT
+KAFKA_SSL_CA_FILE=$HOST_SECURE_DIR/ca.pem
+KAFKA_SASL_MECHANISM=scram-sha-512
+KAFKA_SASL_USERNAME=tally-$app
+KAFKA_SASL_PASSWORD=$(password_of "tally-$app")
+EOF
+done
+echo "secure Kafka ready at 127.0.0.1:$BROKER_PORT; client settings in $HOST_SECURE_DIR"
+wait "$broker"
