@@ -5,7 +5,7 @@ import { artifactDir, ensureArtifact } from './artifacts.ts';
 import type { LauncherConfig } from './config.ts';
 import { brokerAddresses, type KafkaLayout, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
 import { pipelineNames, provisionPipeline } from './kafka-acls.ts';
-import { adminClientSecurity, prepareSecureFiles, type SecureFiles, writeClientFiles } from './kafka-secure.ts';
+import { adminClientSecurity, prepareSecureFiles, type SecureFiles, secureDir, writeClientFiles } from './kafka-secure.ts';
 import type { InfraPaths } from './paths.ts';
 import { assertPortsFree } from './ports.ts';
 import { databaseName, dropDatabases, ensureDatabases, redact, serverUrl } from './postgres.ts';
@@ -175,9 +175,11 @@ export async function reset(stack: Stack): Promise<void> {
   rmSync(paths.data, { recursive: true, force: true });
   rmSync(paths.logs, { recursive: true, force: true });
   rmSync(paths.run, { recursive: true, force: true });
+  // The secure broker's CA, certificate and passwords: the next `up --secure` makes new ones.
+  rmSync(secureDir(paths.local), { recursive: true, force: true });
   const databases = [databaseName(config.databaseUrl), config.registryDatabase];
   await dropDatabases(config.databaseUrl, databases);
-  log(`wiped      Kafka data, logs, databases ${databases.join(', ')} (fetched artifacts kept)`);
+  log(`wiped      Kafka data, logs, --secure credentials, databases ${databases.join(', ')} (fetched artifacts kept)`);
 }
 
 export function status(stack: Stack): boolean {
