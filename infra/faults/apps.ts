@@ -27,22 +27,31 @@ export interface AppProcess {
   child: ChildProcess;
   port: number;
   exited: Promise<number | null>;
+  /** All it printed (stdout and stderr), when started with `captureOutput`. */
+  output(): string;
 }
 
 export async function startApp(
   app: 'producer' | 'consumer' | 'reports',
   name: string,
   env: Record<string, string>,
+  options: { captureOutput?: boolean } = {},
 ): Promise<AppProcess> {
   const port = await freePort();
   const portVariable = PORT_VARIABLE[app];
   const child = spawn(process.execPath, [...NODE_FLAGS[app], '--conditions=development', 'src/main.ts'], {
     cwd: join(ROOT, 'apps', app),
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
   });
+  let printed = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      printed += chunk.toString();
+    });
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { name, child, port, exited };
+  return { name, child, port, exited, output: () => printed };
 }
 
 /** Waits until the app answers /readyz with 200 (or fails if it exits first). */

@@ -11,7 +11,7 @@ import { serverProperties } from '../launcher/kafka.ts';
 import { type SecureFiles, secureServerProperties } from '../launcher/kafka-secure.ts';
 import { kafkaToolArgs } from '../launcher/kafka-tools.ts';
 import { infraPaths } from '../launcher/paths.ts';
-import { eventually } from './env.ts';
+import { eventually, readKeyValueFile } from './env.ts';
 
 // docker compose cannot run here, so the secure compose service's script runs on its own, against
 // the jars the launcher fetched: it must start the same broker `infra:up --secure` starts.
@@ -25,14 +25,6 @@ let script: ChildProcess;
 let output = '';
 let brokerPort = 0;
 let controllerPort = 0;
-
-const readProperties = (file: string) =>
-  Object.fromEntries(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('=') && !line.startsWith('#'))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
 
 beforeAll(async () => {
   brokerPort = await freePort();
@@ -88,7 +80,7 @@ describe('infra/compose/kafka-secure.sh (docker-compose.secure.yml)', () => {
     };
     const layout = { version: KAFKA_VERSION, brokers: 1, brokerPort, controllerPort, secure: true };
     const launcher = { ...serverProperties(layout, 1, dataDir), ...secureServerProperties(files, brokerPort, controllerPort) };
-    const written = readProperties(join(secureDir, 'server.properties'));
+    const written = readKeyValueFile(join(secureDir, 'server.properties'));
     // NOTE: the container names its controller "localhost" (127.0.0.1 is the container's own).
     expect(written['controller.quorum.voters']).toBe(`1@localhost:${controllerPort}`);
     delete written['controller.quorum.voters'];
@@ -97,11 +89,11 @@ describe('infra/compose/kafka-secure.sh (docker-compose.secure.yml)', () => {
   });
 
   it('starts a broker where each principal may do only its part', async () => {
-    const env = readProperties(join(secureDir, 'producer.env'));
+    const env = readKeyValueFile(join(secureDir, 'producer.env'));
     expect(env.KAFKA_SSL_CA_FILE).toBe(join(secureDir, 'ca.pem'));
     const ca = [readFileSync(join(secureDir, 'ca.pem'), 'utf8')];
     const as = (file: string) => {
-      const e = readProperties(join(secureDir, file));
+      const e = readKeyValueFile(join(secureDir, file));
       return new Kafka({
         clientId: 'compose-secure-test',
         brokers: [e.KAFKA_BROKERS ?? ''],

@@ -3,33 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppProcess, ROOT, startApp, stopApp, waitReady } from '../faults/apps.ts';
-import { DATABASE_URL, eventually, KAFKA_BROKERS, SCHEMA_REGISTRY_URL } from './env.ts';
+import { eventually, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, sql, urlFor } from './env.ts';
 
 // The dashboard in Debian's Chromium, while `pnpm load` runs through the real producer, consumer
 // and reports app: the numbers it shows must be the database's.
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'docs', 'dashboard.png');
-
-function urlFor(database: string, user?: string): string {
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${database}`;
-  if (user) url.username = user;
-  return url.toString();
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 function runLoad(url: string, seconds: number): Promise<number | null> {
   const child = spawn(

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { freePort } from '@tally/testkit';
 import type { KafkaConfig } from 'kafkajs';
 import type { Principal } from '../launcher/kafka-secure.ts';
+import { readKeyValueFile } from './env.ts';
 
 const run = promisify(execFile);
 const LAUNCHER = join(import.meta.dirname, '..', 'launcher', 'main.ts');
@@ -50,13 +51,7 @@ export async function startSecureBroker(): Promise<SecureBroker> {
       ssl: { ca: [caPem], rejectUnauthorized: true },
       sasl: { mechanism: 'scram-sha-512', username: principal, password },
     }),
-    appEnv: (app) =>
-      Object.fromEntries(
-        readFileSync(join(secure, `${app}.env`), 'utf8')
-          .split('\n')
-          .filter((line) => line.includes('=') && !line.startsWith('#'))
-          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-      ),
+    appEnv: (app) => readKeyValueFile(join(secure, `${app}.env`)),
     async rotate(principal) {
       await run(process.execPath, [LAUNCHER, 'rotate-password', principal], { env, timeout: 120_000 });
     },

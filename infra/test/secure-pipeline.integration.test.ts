@@ -1,85 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@tally/testkit';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKey, writeKeyFile } from '../../apps/producer/src/api-keys/key-file.ts';
-import { DATABASE_URL, eventually, SCHEMA_REGISTRY_URL } from './env.ts';
+import { type AppProcess, startApp, stopApp, waitReady } from '../faults/apps.ts';
+import { eventually, SCHEMA_REGISTRY_URL, sql, urlFor } from './env.ts';
 import { type SecureBroker, startSecureBroker } from './secure-broker.ts';
 
 // The whole pipeline on `infra:up --secure`: each app with its own Kafka principal (from the env
 // files the launcher wrote) and its own PostgreSQL role, ingest behind an API key. Every line
 // every app printed is then searched for every secret.
-const ROOT = join(import.meta.dirname, '..', '..');
-const PORT_VARIABLE = { producer: 'PRODUCER_PORT', consumer: 'CONSUMER_PORT', reports: 'REPORTS_PORT' } as const;
-type App = keyof typeof PORT_VARIABLE;
-
-interface Running {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function start(app: App, env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=development', 'src/main.ts'], {
-    cwd: join(ROOT, 'apps', app),
-    env: { ...process.env, LOG_LEVEL: 'debug', ...env, [PORT_VARIABLE[app]]: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, port, output: () => text, exited };
-}
-
-async function ready(app: Running): Promise<void> {
-  await eventually(
-    'the app to be ready',
-    async () => {
-      if (app.child.exitCode !== null) throw new Error(`exited with ${app.child.exitCode}:\n${app.output().slice(-2_000)}`);
-      const ok = await fetch(`http://127.0.0.1:${app.port}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      return ok || undefined;
-    },
-    90_000,
-  );
-}
-
-function urlFor(database: string, user?: string): string {
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${database}`;
-  if (user) url.username = user;
-  return url.toString();
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const start = (app: 'producer' | 'consumer' | 'reports', env: Record<string, string>) =>
+  startApp(app, app, { LOG_LEVEL: 'debug', ...env }, { captureOutput: true });
 
 describe('the pipeline on a secure broker', () => {
   const database = `tally_secure_test_${randomUUID().replaceAll('-', '')}`;
   const keysFile = join(mkdtempSync(join(tmpdir(), 'secure-keys-')), 'keys.json');
   const key = newKey('secure-test');
-  const apps: Running[] = [];
+  const apps: AppProcess[] = [];
   let broker: SecureBroker;
 
   beforeAll(async () => {
@@ -88,10 +28,7 @@ describe('the pipeline on a secure broker', () => {
     writeKeyFile(keysFile, [key.record]);
   });
   afterAll(async () => {
-    for (const app of apps) {
-      app.child.kill('SIGTERM');
-      await app.exited;
-    }
+    for (const app of apps) await stopApp(app);
     await sql(urlFor('postgres'), `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await broker?.stop();
   });
@@ -105,7 +42,7 @@ describe('the pipeline on a secure broker', () => {
       MIGRATIONS_DATABASE_URL: urlFor(database),
     });
     apps.push(consumer);
-    await ready(consumer);
+    await waitReady(consumer, 90_000);
     const producer = await start('producer', { ...common, ...broker.appEnv('producer'), INGEST_API_KEYS_FILE: keysFile });
     const reports = await start('reports', {
       ...common,
@@ -113,8 +50,8 @@ describe('the pipeline on a secure broker', () => {
       DATABASE_URL: urlFor(database, 'tally_reports'),
     });
     apps.push(producer, reports);
-    await ready(producer);
-    await ready(reports);
+    await waitReady(producer);
+    await waitReady(reports);
 
     const events = Array.from({ length: 50 }, (_, i) => ({
       event_id: randomUUID(),

@@ -1,26 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import pino from 'pino';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch, type BatchToApply } from './apply-batch.ts';
-import { maintainDedupPartitions, migrate } from './db.ts';
 import type { GoodRecord } from './decode-batch.ts';
-import { countedEvents, createDatabase, event } from './testing/harness.ts';
+import { countedEvents, event, migratedDatabase } from './testing/harness.ts';
 
 // The fence, exercised directly: two owners of one partition apply overlapping batches in either
 // order, as a consumer that lost its partition and woke up late would.
-let db: Awaited<ReturnType<typeof createDatabase>>;
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let pool: pg.Pool;
 beforeAll(async () => {
-  db = await createDatabase();
-  await migrate(db.url, pino({ level: 'silent' }));
-  pool = new pg.Pool({ connectionString: db.url });
-  await maintainDedupPartitions(pool, 8);
+  db = await migratedDatabase();
+  pool = db.pool;
 });
-afterAll(async () => {
-  await pool.end();
-  await db.drop();
-});
+afterAll(() => db.drop());
 
 // One event per offset of each topic: redelivering an offset redelivers the same event.
 const eventIds = new Map<string, string>();

@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import pino from 'pino';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch, type BatchToApply } from './apply-batch.ts';
-import { maintainDedupPartitions, migrate } from './db.ts';
-import { createDatabase, event } from './testing/harness.ts';
+import { event, migratedDatabase } from './testing/harness.ts';
 
 // What the reports read besides aggregates_minute, written in the same transaction.
-let db: Awaited<ReturnType<typeof createDatabase>>;
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let pool: pg.Pool;
 beforeAll(async () => {
-  db = await createDatabase();
-  await migrate(db.url, pino({ level: 'silent' }));
-  pool = new pg.Pool({ connectionString: db.url });
-  await maintainDedupPartitions(pool, 8);
+  db = await migratedDatabase();
+  pool = db.pool;
 });
-afterAll(async () => {
-  await pool.end();
-  await db.drop();
-});
+afterAll(() => db.drop());
 
 const at = (iso: string) => Date.parse(iso);
 

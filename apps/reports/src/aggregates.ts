@@ -79,16 +79,7 @@ export async function queryAggregates(pool: pg.Pool, query: AggregatesQuery): Pr
     ${having}
     ORDER BY ${groupColumns}
     LIMIT ${param(query.limit + 1)}`;
-  const { rows } = await pool.query<{
-    bucket: Date;
-    user_id?: string;
-    action?: string;
-    count: number;
-    sum: number | null;
-    min: number | null;
-    max: number | null;
-    avg: number | null;
-  }>(sql, params);
+  const { rows } = await pool.query<Omit<AggregateRow, 'bucket_start'> & { bucket: Date }>(sql, params);
   const page = rows.slice(0, query.limit).map((row) => ({
     bucket_start: row.bucket.toISOString(),
     ...(keys.includes('user_id') ? { user_id: row.user_id } : {}),

@@ -10,6 +10,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { type ConsumerConfig, loadConfig } from '../config.ts';
 import { type RunningConsumer, startConsumer } from '../consumer-app.ts';
+import { maintainDedupPartitions, migrate } from '../db.ts';
 
 export const baseConfig = loadConfig(process.env);
 export const kafka = new Kafka({ clientId: 'consumer-test', brokers: baseConfig.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -35,6 +36,22 @@ export async function createDatabase(): Promise<{ url: string; drop: () => Promi
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/** A migrated database of the test's own with today's dedupe partitions, and a pool on it. */
+export async function migratedDatabase(): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
+  const db = await createDatabase();
+  await migrate(db.url, pino({ level: 'silent' }));
+  const pool = new pg.Pool({ connectionString: db.url });
+  await maintainDedupPartitions(pool, 8);
+  return {
+    url: db.url,
+    pool,
+    drop: async () => {
+      await pool.end();
+      await db.drop();
     },
   };
 }
