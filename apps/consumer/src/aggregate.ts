@@ -1,23 +1,7 @@
+import type { AggregateDelta } from '@tally/db';
 import type { ReportEvent } from '@tally/schemas';
 
-/**
- * Folds a batch of events into per-minute deltas, one per (bucket, user, action), so the database
- * sees one row per group instead of one statement per event.
- */
-export interface AggregateDelta {
-  bucketStart: number;
-  userId: string;
-  action: string;
-  count: number;
-  /** Over the events that carry a value; null when none did. */
-  valueSum: number | null;
-  valueMin: number | null;
-  valueMax: number | null;
-  /** How many of the events carried a value (for an exact average). */
-  valueCount: number;
-  firstOccurredAt: number;
-  lastOccurredAt: number;
-}
+export type { AggregateDelta };
 
 export const BUCKET_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -26,6 +10,10 @@ export function bucketOf(occurredAt: number, size = BUCKET_MS): number {
   return Math.floor(occurredAt / size) * size;
 }
 
+/**
+ * Folds a batch of events into per-minute deltas, one per (bucket, user, action), so the database
+ * sees one row per group instead of one statement per event.
+ */
 export function aggregate(events: Iterable<ReportEvent>): AggregateDelta[] {
   const deltas = new Map<string, AggregateDelta>();
   for (const event of events) {

@@ -1,3 +1,4 @@
+import { AGGREGATE_TABLES, upsertAggregatesParams, upsertAggregatesSql } from '@tally/db';
 import type pg from 'pg';
 import { type AggregateDelta, aggregate, rollUpToHours } from './aggregate.ts';
 import type { GoodRecord, PoisonRecord } from './decode-batch.ts';
@@ -32,48 +33,13 @@ export type ApplyOutcome =
   /** Kafka offered records past PostgreSQL's next_offset: some were never applied. Fail closed. */
   | { kind: 'gap'; storedNextOffset: bigint; firstOffset: bigint };
 
-/** The set upsert of deltas into aggregates_minute or aggregates_hour (same columns, same key). */
-const upsertInto = (table: string) => `
-INSERT INTO ${table} AS a
-  (bucket_start, user_id, action, event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at, updated_at)
-SELECT b, u, ac, c, s, mn, mx, vc, f, l, now()
-FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[],
-            $8::bigint[], $9::timestamptz[], $10::timestamptz[]) AS d(b, u, ac, c, s, mn, mx, vc, f, l)
-ON CONFLICT (bucket_start, user_id, action) DO UPDATE SET
-  event_count = a.event_count + EXCLUDED.event_count,
-  value_sum = CASE WHEN EXCLUDED.value_sum IS NULL THEN a.value_sum ELSE COALESCE(a.value_sum, 0) + EXCLUDED.value_sum END,
-  value_min = LEAST(a.value_min, EXCLUDED.value_min),
-  value_max = GREATEST(a.value_max, EXCLUDED.value_max),
-  -- NULL (a row from before value_count existed) stays NULL: its average is unknown, not guessed.
-  value_count = a.value_count + EXCLUDED.value_count,
-  first_occurred_at = LEAST(a.first_occurred_at, EXCLUDED.first_occurred_at),
-  last_occurred_at = GREATEST(a.last_occurred_at, EXCLUDED.last_occurred_at),
-  updated_at = now()`;
-
-const UPSERT_MINUTES = upsertInto('aggregates_minute');
-const UPSERT_HOURS = upsertInto('aggregates_hour');
-// user_id is '' in the first and action '' in the second: hours summed over all users / actions.
-const UPSERT_HOURS_PER_ACTION = upsertInto('aggregates_hour_per_action');
-const UPSERT_HOURS_PER_USER = upsertInto('aggregates_hour_per_user');
+const UPSERT_MINUTES = upsertAggregatesSql(AGGREGATE_TABLES.minute);
+const UPSERT_HOURS = upsertAggregatesSql(AGGREGATE_TABLES.hour);
+const UPSERT_HOURS_PER_ACTION = upsertAggregatesSql(AGGREGATE_TABLES.hourPerAction);
+const UPSERT_HOURS_PER_USER = upsertAggregatesSql(AGGREGATE_TABLES.hourPerUser);
 
 const byKey = (a: AggregateDelta, b: AggregateDelta) =>
   a.bucketStart - b.bucketStart || a.userId.localeCompare(b.userId) || a.action.localeCompare(b.action);
-
-function upsertParams(deltas: AggregateDelta[]): unknown[] {
-  const iso = (ms: number) => new Date(ms).toISOString();
-  return [
-    deltas.map((d) => iso(d.bucketStart)),
-    deltas.map((d) => d.userId),
-    deltas.map((d) => d.action),
-    deltas.map((d) => d.count),
-    deltas.map((d) => d.valueSum),
-    deltas.map((d) => d.valueMin),
-    deltas.map((d) => d.valueMax),
-    deltas.map((d) => d.valueCount),
-    deltas.map((d) => iso(d.firstOccurredAt)),
-    deltas.map((d) => iso(d.lastOccurredAt)),
-  ];
-}
 
 // TRICKY: `event_id = ANY($1)` reads the same, but the planner turns it into a (parallel) scan of
 // the whole day's partition once the array is large: a batch then costs more the longer the day
@@ -134,10 +100,10 @@ export async function applyBatch(pool: pg.Pool, batch: BatchToApply): Promise<Ap
     // Sorted, so concurrent transactions take row locks in one order.
     const deltas = aggregate(counted).sort(byKey);
     if (deltas.length > 0) {
-      await client.query(UPSERT_MINUTES, upsertParams(deltas));
-      await client.query(UPSERT_HOURS, upsertParams(rollUpToHours(deltas).sort(byKey)));
-      await client.query(UPSERT_HOURS_PER_ACTION, upsertParams(rollUpToHours(deltas, 'users').sort(byKey)));
-      await client.query(UPSERT_HOURS_PER_USER, upsertParams(rollUpToHours(deltas, 'actions').sort(byKey)));
+      await client.query(UPSERT_MINUTES, upsertAggregatesParams(deltas));
+      await client.query(UPSERT_HOURS, upsertAggregatesParams(rollUpToHours(deltas).sort(byKey)));
+      await client.query(UPSERT_HOURS_PER_ACTION, upsertAggregatesParams(rollUpToHours(deltas, 'users').sort(byKey)));
+      await client.query(UPSERT_HOURS_PER_USER, upsertAggregatesParams(rollUpToHours(deltas, 'actions').sort(byKey)));
       await client.query(
         "INSERT INTO seen_events (event_id, seen_on) SELECT unnest($1::uuid[]), (now() AT TIME ZONE 'UTC')::date ON CONFLICT DO NOTHING",
         [counted.map((e) => e.event_id)],

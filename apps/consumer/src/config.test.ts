@@ -13,6 +13,7 @@ describe('consumer config', () => {
       reportTopic: 'report-events',
       deadLetterTopic: 'report-events.dlq',
       consumerGroup: 'tally-aggregator',
+      partitions: 12,
       port: 3001,
       host: '127.0.0.1',
       logLevel: 'info',

@@ -1,32 +1,32 @@
 import {
+  type CommonConfig,
   ConfigError,
-  httpUrl,
-  type KafkaSecurity,
-  kafkaBrokers,
-  kafkaSecurity,
-  kafkaSecurityFields,
-  logLevel,
+  commonConfig,
+  commonFields,
+  consumerGroupField,
+  DEFAULTS,
+  deadLetterTopicField,
+  listenFields,
   parseEnv,
-  port,
+  partitionsField,
   postgresUrl,
-  topicName,
+  registryField,
+  reportTopicField,
 } from '@tally/config';
 import { z } from 'zod';
 
 /** Everything the consumer reads from its environment; nothing else reads `process.env`. */
 const schema = z.object({
-  KAFKA_BROKERS: kafkaBrokers.default(['127.0.0.1:9092']),
-  ...kafkaSecurityFields,
-  SCHEMA_REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081/apis/ccompat/v7'),
-  DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/tally'),
+  ...commonFields,
+  ...registryField,
+  DATABASE_URL: postgresUrl.default(DEFAULTS.databaseUrl),
   /** Who applies the migrations (the schema's owner); unset, DATABASE_URL does. */
   MIGRATIONS_DATABASE_URL: postgresUrl.optional(),
-  REPORT_TOPIC: topicName.default('report-events'),
-  DEAD_LETTER_TOPIC: topicName.default('report-events.dlq'),
-  CONSUMER_GROUP: z.string().min(1, 'must not be empty').default('tally-aggregator'),
-  CONSUMER_PORT: port.default(3001),
-  CONSUMER_HOST: z.string().min(1).default('127.0.0.1'),
-  LOG_LEVEL: logLevel.default('info'),
+  ...reportTopicField,
+  ...deadLetterTopicField,
+  ...consumerGroupField,
+  ...partitionsField,
+  ...listenFields('CONSUMER', DEFAULTS.ports.consumer),
   /** Every query is cut off after this long, so a stuck database is seen as an outage. */
   CONSUMER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long an event_id is remembered to drop client resends (at least 7 days). */
@@ -42,10 +42,7 @@ const schema = z.object({
   CONSUMER_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
 });
 
-export interface ConsumerConfig {
-  kafkaBrokers: string[];
-  /** TLS and SASL to Kafka (KAFKA_SSL_CA_FILE, KAFKA_SASL_*); both unset means plaintext. */
-  kafkaSecurity: KafkaSecurity;
+export interface ConsumerConfig extends CommonConfig {
   schemaRegistryUrl: string;
   databaseUrl: string;
   /** The owner's connection, for migrations; production runs the consumer itself as tally_consumer. */
@@ -53,9 +50,10 @@ export interface ConsumerConfig {
   reportTopic: string;
   deadLetterTopic: string;
   consumerGroup: string;
+  /** Partitions of the report topic if the consumer has to create it. */
+  partitions: number;
   port: number;
   host: string;
-  logLevel: z.output<typeof logLevel>;
   statementTimeoutMs: number;
   dedupRetentionDays: number;
   sessionTimeoutMs: number;
@@ -69,17 +67,16 @@ export function loadConfig(env: Record<string, string | undefined>): ConsumerCon
     throw new ConfigError([`DEAD_LETTER_TOPIC: must differ from REPORT_TOPIC (both ${JSON.stringify(parsed.REPORT_TOPIC)})`]);
   }
   return {
-    kafkaBrokers: parsed.KAFKA_BROKERS,
-    kafkaSecurity: kafkaSecurity(parsed),
+    ...commonConfig(parsed),
     schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
     databaseUrl: parsed.DATABASE_URL,
     migrationsDatabaseUrl: parsed.MIGRATIONS_DATABASE_URL ?? parsed.DATABASE_URL,
     reportTopic: parsed.REPORT_TOPIC,
     deadLetterTopic: parsed.DEAD_LETTER_TOPIC,
     consumerGroup: parsed.CONSUMER_GROUP,
+    partitions: parsed.PRODUCER_PARTITIONS,
     port: parsed.CONSUMER_PORT,
     host: parsed.CONSUMER_HOST,
-    logLevel: parsed.LOG_LEVEL,
     statementTimeoutMs: parsed.CONSUMER_STATEMENT_TIMEOUT_MS,
     dedupRetentionDays: parsed.DEDUP_RETENTION_DAYS,
     sessionTimeoutMs: parsed.CONSUMER_SESSION_TIMEOUT_MS,

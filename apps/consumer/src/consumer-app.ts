@@ -1,12 +1,14 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { DEFAULTS } from '@tally/config';
+import { maintainDedupPartitions, migrate } from '@tally/db';
 import { createKafkaClient, ensureTopic } from '@tally/kafka';
+import { buildHealthServer, readinessOf } from '@tally/runtime';
 import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConsumerConfig } from './config.ts';
 import { runGroupConsumer } from './consumer.ts';
-import { createPool, maintainDedupPartitions, migrate } from './db.ts';
-import { buildHealthServer } from './health-server.ts';
+import { createPool } from './db.ts';
 import { createMetrics } from './metrics.ts';
 
 export interface RunningConsumer {
@@ -21,7 +23,8 @@ export async function startConsumer(
   log: Logger,
   options: { defaultMetrics?: boolean } = {},
 ): Promise<RunningConsumer> {
-  await migrate(config.migrationsDatabaseUrl, log);
+  const applied = await migrate(config.migrationsDatabaseUrl);
+  if (applied.length > 0) log.info({ event: 'migrations_applied', migrations: applied }, 'migrations applied');
   const pool = createPool(config, log);
   await maintainDedupPartitions(pool, config.dedupRetentionDays);
   const maintenance = setInterval(() => {
@@ -37,8 +40,8 @@ export async function startConsumer(
     security: config.kafkaSecurity,
     log,
   });
-  await ensureTopic(kafka, config.reportTopic, 12, log);
-  await ensureTopic(kafka, config.deadLetterTopic, 3, log);
+  await ensureTopic(kafka, config.reportTopic, config.partitions, log);
+  await ensureTopic(kafka, config.deadLetterTopic, DEFAULTS.deadLetterTopicPartitions, log);
 
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const codec = createReportCodec({
@@ -61,7 +64,7 @@ export async function startConsumer(
         postgres,
         partitions: paused.length === 0 ? 'ok' : `paused for an offset gap: ${paused.join(', ')}`,
       };
-      return { ready: Object.values(checks).every((check) => check === 'ok'), checks };
+      return readinessOf(checks);
     },
   });
 

@@ -1,27 +1,23 @@
 import {
-  httpUrl,
-  type KafkaSecurity,
-  kafkaBrokers,
-  kafkaSecurity,
-  kafkaSecurityFields,
-  logLevel,
+  type CommonConfig,
+  commonConfig,
+  commonFields,
+  DEFAULTS,
+  listenFields,
   parseEnv,
-  port,
-  topicName,
+  partitionsField,
+  registryField,
+  reportTopicField,
 } from '@tally/config';
 import { z } from 'zod';
 
 /** Everything the producer reads from its environment; nothing else reads `process.env`. */
 const schema = z.object({
-  KAFKA_BROKERS: kafkaBrokers.default(['127.0.0.1:9092']),
-  ...kafkaSecurityFields,
-  SCHEMA_REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081/apis/ccompat/v7'),
-  REPORT_TOPIC: topicName.default('report-events'),
-  PRODUCER_PORT: port.default(3000),
-  PRODUCER_HOST: z.string().min(1).default('127.0.0.1'),
-  LOG_LEVEL: logLevel.default('info'),
-  /** Partitions of the report topic when the producer has to create it. */
-  PRODUCER_PARTITIONS: z.coerce.number().int().min(1, 'must be at least 1').max(10_000).default(12),
+  ...commonFields,
+  ...registryField,
+  ...reportTopicField,
+  ...listenFields('PRODUCER', DEFAULTS.ports.producer),
+  ...partitionsField,
   /** How long a request's events may wait for others to share a produce request. */
   PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1_000, 'must be at most 1000').default(5),
   PRODUCER_BATCH_MAX_EVENTS: z.coerce.number().int().min(1).default(10_000),
@@ -37,15 +33,11 @@ const schema = z.object({
   INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').default(6_000),
 });
 
-export interface ProducerConfig {
-  kafkaBrokers: string[];
-  /** TLS and SASL to Kafka (KAFKA_SSL_CA_FILE, KAFKA_SASL_*); both unset means plaintext. */
-  kafkaSecurity: KafkaSecurity;
+export interface ProducerConfig extends CommonConfig {
   schemaRegistryUrl: string;
   reportTopic: string;
   port: number;
   host: string;
-  logLevel: z.output<typeof logLevel>;
   partitions: number;
   lingerMs: number;
   batchMaxEvents: number;
@@ -61,13 +53,11 @@ export interface ProducerConfig {
 export function loadConfig(env: Record<string, string | undefined>): ProducerConfig {
   const parsed = parseEnv(schema, env);
   return {
-    kafkaBrokers: parsed.KAFKA_BROKERS,
-    kafkaSecurity: kafkaSecurity(parsed),
+    ...commonConfig(parsed),
     schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
     reportTopic: parsed.REPORT_TOPIC,
     port: parsed.PRODUCER_PORT,
     host: parsed.PRODUCER_HOST,
-    logLevel: parsed.LOG_LEVEL,
     partitions: parsed.PRODUCER_PARTITIONS,
     lingerMs: parsed.PRODUCER_LINGER_MS,
     batchMaxEvents: parsed.PRODUCER_BATCH_MAX_EVENTS,

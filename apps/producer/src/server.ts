@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import { addHealthRoutes } from '@tally/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { authenticate } from './api-keys/authenticate.ts';
 import type { KeyRing } from './api-keys/key-ring.ts';
@@ -81,14 +82,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     );
   });
 
-  // Liveness: the process answers. Readiness: Kafka and the registry do too.
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const { ready, checks } = await deps.readiness();
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
-  });
-  app.get('/metrics', async (_request, reply) => {
-    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  // Readiness: Kafka and the registry answer.
+  addHealthRoutes(app, { readiness: deps.readiness, metrics: deps.metrics.registry });
   return app;
 }

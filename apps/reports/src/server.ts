@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import fastifyStatic from '@fastify/static';
+import { addHealthRoutes, readinessOf } from '@tally/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
@@ -70,17 +71,16 @@ export function buildServer(deps: ReportsDeps): FastifyInstance {
     });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const postgres = await deps.pool.query('SELECT 1').then(
-      () => 'ok',
-      (error: Error) => `unreachable: ${error.message}`,
-    );
-    return reply
-      .status(postgres === 'ok' ? 200 : 503)
-      .send({ status: postgres === 'ok' ? 'ready' : 'not_ready', checks: { postgres } });
+  addHealthRoutes(app, {
+    readiness: async () =>
+      readinessOf({
+        postgres: await deps.pool.query('SELECT 1').then(
+          () => 'ok',
+          (error: Error) => `unreachable: ${error.message}`,
+        ),
+      }),
+    metrics: deps.metrics,
   });
-  app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
 
   if (existsSync(deps.dashboardDir)) {
     app.register(fastifyStatic, { root: deps.dashboardDir });

@@ -1,5 +1,8 @@
+// createKafkaClient: the kafkajs client every Tally app uses (JSON logs, TLS and SASL when set), and
+// the scrubber that keeps the SASL password out of its logs.
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { kafkajsLogCreator } from './log.ts';
 
 /** TLS and SASL settings as @tally/config's kafkaSecurity() gives them (both unset: plaintext). */
 export interface KafkaClientSecurity {
@@ -9,23 +12,16 @@ export interface KafkaClientSecurity {
 
 /**
  * A kafkajs client whose logs go through the app's JSON logger (warnings and errors only), with
- * TLS and SASL when configured. The SASL password is scrubbed from every line kafkajs logs.
+ * TLS and SASL when configured. The SASL password is scrubbed from every line kafkajs logs, and the
+ * group coordinator's start-up wait is one warning rather than a run of errors (see log.ts).
  */
 export function createKafkaClient(
   options: { clientId: string; brokers: string[]; log: Logger; security?: KafkaClientSecurity } & Partial<KafkaConfig>,
 ): Kafka {
   const { log, security, ...config } = options;
-  const child = log.child({ component: 'kafkajs' });
-  const scrub = secretScrubber(security?.sasl?.password);
   return new Kafka({
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }) => {
-        const { message, ...rest } = entry;
-        const method = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
-        child[method](scrub({ event: 'kafkajs_log', ...rest }), scrub(message));
-      },
+    logCreator: kafkajsLogCreator({ log: log.child({ component: 'kafkajs' }), scrub: secretScrubber(security?.sasl?.password) }),
     ...(security?.ssl ? { ssl: security.ssl } : {}),
     ...(security?.sasl ? { sasl: security.sasl as SASLOptions } : {}),
     ...config,
@@ -44,15 +40,4 @@ export function secretScrubber(secret: string | undefined): <T>(value: T) => T {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, depth + 1)]));
   };
   return <T>(value: T) => walk(value, 0) as T;
-}
-
-/**
- * kafkajs 2.2.4 arms a timer with a negative delay when its request queue is idle, and Node 24
- * warns each time. Harmless (the timer fires at once); every other warning is still printed.
- */
-export function silenceKafkajsTimerWarning(): void {
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name !== 'TimeoutNegativeWarning') console.warn(warning);
-  });
 }

@@ -1,2 +1,3 @@
-export { createKafkaClient, type KafkaClientSecurity, secretScrubber, silenceKafkajsTimerWarning } from './client.ts';
+export { createKafkaClient, type KafkaClientSecurity, secretScrubber } from './client.ts';
+export { COORDINATOR_GRACE_MS, COORDINATOR_NOT_READY, coordinatorNotReady, kafkajsLogCreator } from './log.ts';
 export { createTopicAndWait, ensureTopic } from './topics.ts';

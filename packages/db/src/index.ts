@@ -1,0 +1,14 @@
+export {
+  AGGREGATE_TABLES,
+  type AggregateDelta,
+  type AggregateTable,
+  byCountedKey,
+  type CountedRow,
+  countedRow,
+  SELECT_COUNTED_ROWS,
+  upsertAggregatesParams,
+  upsertAggregatesSql,
+} from './aggregates.ts';
+export { maintainDedupPartitions } from './maintenance.ts';
+export { MIGRATIONS_DIR, migrate } from './migrate.ts';
+export type { AggregateTableRow, ConsumerOffsetRow, DeadLetterRow, SeenEventRow } from './rows.ts';

@@ -1,0 +1,88 @@
+// The logCreator every Tally kafkajs client uses: kafkajs's lines as JSON through pino, secrets
+// scrubbed, and the group coordinator's start-up wait (transient, retried by kafkajs, yet logged by it
+// as errors with stack traces) folded into one warning per episode.
+import { type LogEntry, type logCreator, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/**
+ * Kafka's retriable "the group coordinator is not ready" errors, as kafkajs 2.2.4's protocol table
+ * (src/protocol/error.js) names them; Kafka calls code 14 COORDINATOR_LOAD_IN_PROGRESS.
+ */
+export const COORDINATOR_NOT_READY = [
+  {
+    type: 'GROUP_LOAD_IN_PROGRESS',
+    code: 14,
+    message: "The coordinator is loading and hence can't process requests for this group",
+  },
+  { type: 'GROUP_COORDINATOR_NOT_AVAILABLE', code: 15, message: 'The group coordinator is not available' },
+] as const;
+
+/** kafkajs's own error when no broker could name a coordinator (every FindCoordinator said "not available"). */
+const COORDINATOR_NOT_FOUND = 'KafkaJSGroupCoordinatorNotFound';
+
+/**
+ * How long an episode of coordinator errors stays one warning. A fresh broker loads its
+ * __consumer_offsets in seconds, and kafkajs retries at most 30 s apart; past a minute it is no
+ * longer a start-up wait, and the errors are logged in full again.
+ */
+export const COORDINATOR_GRACE_MS = 60_000;
+
+/**
+ * Names the coordinator-not-ready error a kafkajs log entry reports, or undefined. Structured fields
+ * (`type`, `code`, `retriable`, `name`, on the entry or its `error`) come first.
+ */
+export function coordinatorNotReady(entry: LogEntry['log']): string | undefined {
+  for (const candidate of [entry, entry.error]) {
+    if (candidate === null || typeof candidate !== 'object') continue;
+    const { type, code, name, retriable } = candidate as Record<string, unknown>;
+    if (retriable === false) continue;
+    const known = COORDINATOR_NOT_READY.find((error) => error.type === type || error.code === code);
+    if (known) return known.type;
+    if (name === COORDINATOR_NOT_FOUND) return COORDINATOR_NOT_FOUND;
+  }
+  // TRICKY: kafkajs 2.2.4 does not log these errors' type: a "Response GroupCoordinator(key: 10, …)"
+  // line carries only `error: e.message`, and a consumer crash only "Crash: <name>: <message>" (a
+  // KafkaJSNumberOfRetriesExceeded keeps its cause's message). So the text is matched, but only
+  // against the messages of kafkajs's own table for these types (a test holds the two in step).
+  const text = typeof entry.error === 'string' ? entry.error : undefined;
+  const crash = /^Crash: (\w+): (.*)$/s.exec(entry.message);
+  if (crash?.[1] === COORDINATOR_NOT_FOUND) return COORDINATOR_NOT_FOUND;
+  return COORDINATOR_NOT_READY.find((error) => error.message === text || error.message === crash?.[2])?.type;
+}
+
+/**
+ * The kafkajs logCreator: each line through `log` (ERROR as error, WARN as warn, the rest as info)
+ * with `scrub` applied. A retriable coordinator-not-ready error opens an episode that logs one warning,
+ * without stack; its repeats (and the "Restarting the consumer" line after such a crash) are dropped
+ * until any other line is logged, the errors pause for COORDINATOR_GRACE_MS, or the episode outlives
+ * it. Every other line is logged as kafkajs gave it. One creator per client: the state is the client's.
+ */
+export function kafkajsLogCreator(options: { log: Logger; scrub?: <T>(value: T) => T; now?: () => number }): logCreator {
+  const { log, scrub = (value) => value, now = Date.now } = options;
+  return () => {
+    let episode: { startedAt: number; lastAt: number } | undefined;
+    return ({ namespace, level, log: entry }) => {
+      const { message, ...rest } = entry;
+      const notReady = coordinatorNotReady(entry);
+      const at = now();
+      if (episode && at - episode.lastAt > COORDINATOR_GRACE_MS) episode = undefined;
+      if (notReady !== undefined && !episode) {
+        episode = { startedAt: at, lastAt: at };
+        const { stack: _stack, ...fields } = rest;
+        log.warn(
+          scrub({ event: 'kafkajs_coordinator_not_ready', namespace, type: notReady, ...fields, kafkajsMessage: message }),
+          `Kafka's group coordinator is not ready yet (${notReady}); kafkajs retries, the repeats are not logged`,
+        );
+        return;
+      }
+      if (episode && (notReady !== undefined || message.startsWith('Restarting the consumer in '))) {
+        episode.lastAt = at;
+        if (at - episode.startedAt <= COORDINATOR_GRACE_MS) return;
+      } else {
+        episode = undefined;
+      }
+      const method = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
+      log[method](scrub({ event: 'kafkajs_log', ...rest }), scrub(message));
+    };
+  };
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { freePort, SCHEMA_REGISTRY_URL } from '@tally/testkit';
+import avro from 'avsc';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createReportCodec } from '../src/codec.ts';
+import type { SchemaError } from '../src/errors.ts';
+import type { ReportEventV1 } from '../src/report-event.generated.ts';
+import { type AvroRecordSchema, reportEventVersions } from '../src/schema-files.ts';
+
+const REGISTRY_URL = SCHEMA_REGISTRY_URL;
+const registry = new SchemaRegistry({ host: REGISTRY_URL });
+const [v1, v2] = reportEventVersions().map((v) => v.schema) as [AvroRecordSchema, AvroRecordSchema];
+
+const topics: string[] = [];
+function topic(): string {
+  const name = `codec-test-${randomUUID()}`;
+  topics.push(name);
+  return name;
+}
+afterAll(async () => {
+  for (const name of topics) await fetch(`${REGISTRY_URL}/subjects/${name}-value`, { method: 'DELETE' });
+});
+
+const event = {
+  event_id: '0190b3a4-7f00-7000-8000-000000000001',
+  user_id: '42',
+  action: 'job.finished',
+  occurred_at: 1_795_500_000_000,
+  received_at: 1_795_500_000_250,
+  source: 'scheduler',
+  value: 312.5,
+  attributes: { queue: 'default' },
+  session_id: 's-1',
+};
+const { session_id: _, ...eventV1 } = event;
+
+async function failure(promise: Promise<{ ok: boolean; error?: SchemaError }>) {
+  const result = await promise;
+  if (result.ok || !result.error) throw new Error('expected the decode to fail');
+  return result.error;
+}
+
+describe('the report codec, against the real registry', () => {
+  it('round-trips an event through the Confluent wire format', async () => {
+    const codec = createReportCodec({ registry, topic: topic() });
+    const encoded = await codec.encode(event);
+    expect(await codec.decode(encoded)).toEqual({ ok: true, event, schemaId: await codec.schemaId() });
+  });
+
+  it('encodes synchronously once the id is known, events larger than its scratch buffer too', async () => {
+    const codec = createReportCodec({ registry, topic: topic() });
+    const encode = await codec.encoder();
+    const big = { ...event, attributes: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, 'v'.repeat(256)])) };
+    for (const item of [event, big, event]) expect(await codec.decode(encode(item))).toMatchObject({ ok: true, event: item });
+    expect(encode(big).length).toBeGreaterThan(32 * 256);
+  });
+
+  it('writes magic byte 0, the registry id big-endian, then the plain Avro body', async () => {
+    const codec = createReportCodec({ registry, topic: topic() });
+    const encoded = await codec.encode(event);
+    const id = await codec.schemaId();
+    expect(encoded[0]).toBe(0);
+    expect([...encoded.subarray(1, 5)]).toEqual([(id >>> 24) & 0xff, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff]);
+    expect(avro.Type.forSchema(v2 as avro.Schema).fromBuffer(encoded.subarray(5))).toEqual(event);
+    const registered = (await (await fetch(`${REGISTRY_URL}/schemas/ids/${id}`)).json()) as { schema: string };
+    expect(JSON.parse(registered.schema)).toMatchObject({ name: 'ReportEvent', namespace: 'tally' });
+  });
+
+  it('registers once and keeps the subject BACKWARD_TRANSITIVE', async () => {
+    const codec = createReportCodec({ registry, topic: topic() });
+    const [a, b] = await Promise.all([codec.encode(event), codec.encode(event)]);
+    expect(a.subarray(0, 5)).toEqual(b.subarray(0, 5));
+    const config = await (await fetch(`${REGISTRY_URL}/config/${codec.subject}`)).json();
+    expect(config).toEqual({ compatibilityLevel: 'BACKWARD_TRANSITIVE' });
+    const versions = await (await fetch(`${REGISTRY_URL}/subjects/${codec.subject}/versions`)).json();
+    expect(versions).toHaveLength(1);
+  });
+
+  it('reads v1 records as v2 and v2 records as v1', async () => {
+    const name = topic();
+    const older = createReportCodec<ReportEventV1>({ registry, topic: name, schema: v1 });
+    const newer = createReportCodec({ registry, topic: name, schema: v2 });
+    const writtenByV1 = await older.encode(eventV1);
+    const writtenByV2 = await newer.encode(event);
+    expect(await older.schemaId()).not.toBe(await newer.schemaId());
+
+    expect(await newer.decode(writtenByV1)).toMatchObject({ ok: true, event: { ...eventV1, session_id: null } });
+    const readByV1 = await older.decode(writtenByV2);
+    expect(readByV1).toEqual({ ok: true, event: eventV1, schemaId: await newer.schemaId() });
+  });
+
+  it.each([
+    ['a field added without a default', [...v2.fields, { name: 'tenant', type: 'string', doc: 'x' }]],
+    ['a type changed', v2.fields.map((f) => (f.name === 'user_id' ? { ...f, type: 'long' } : f))],
+  ])('lets the registry refuse a breaking version: %s', async (_, fields) => {
+    const name = topic();
+    await createReportCodec({ registry, topic: name }).schemaId();
+    const breaking = createReportCodec({ registry, topic: name, schema: { ...v2, fields } });
+    await expect(breaking.schemaId()).rejects.toMatchObject({ code: 'REGISTRATION_REFUSED', retriable: false });
+  });
+
+  it('refuses to encode a value that does not fit, saying where', async () => {
+    const codec = createReportCodec({ registry, topic: topic() });
+    await expect(codec.encode({ ...event, occurred_at: 'yesterday' } as never)).rejects.toMatchObject({
+      code: 'ENCODE_INVALID',
+      message: expect.stringContaining('at occurred_at'),
+    });
+  });
+
+  describe('tells decode failures apart', () => {
+    const codec = createReportCodec({ registry, topic: topic() });
+
+    it.each([
+      ['plain text', Buffer.from('{"user_id":1}'), /magic byte is 123, not 0/],
+      ['a short record', Buffer.from([0, 0, 1]), /too short: 3 bytes/],
+      ['a tombstone', null, /no value/],
+    ])('not wire format: %s', async (_, bytes, reason) => {
+      const error = await failure(codec.decode(bytes));
+      expect(error).toMatchObject({ code: 'NOT_WIRE_FORMAT', retriable: false, message: expect.stringMatching(reason) });
+    });
+
+    it('an id the registry does not know', async () => {
+      const bytes = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 4]);
+      expect(await failure(codec.decode(bytes))).toMatchObject({
+        code: 'UNKNOWN_SCHEMA_ID',
+        schemaId: 0x7ffffff0,
+        retriable: false,
+      });
+    });
+
+    it('a body that is not a value of its schema', async () => {
+      const good = await codec.encode(event);
+      const truncated = good.subarray(0, good.length - 3);
+      const trailing = Buffer.concat([good, Buffer.from([1, 2, 3])]);
+      for (const bytes of [truncated, trailing]) {
+        expect(await failure(codec.decode(bytes))).toMatchObject({ code: 'BODY_MISMATCH', schemaId: await codec.schemaId() });
+      }
+    });
+
+    it('a record written with an unrelated schema', async () => {
+      const other = createReportCodec<{ x: number }>({
+        registry,
+        topic: topic(),
+        schema: { type: 'record', name: 'Unrelated', fields: [{ name: 'x', type: 'int' }] },
+      });
+      const bytes = await other.encode({ x: 1 });
+      expect(await failure(codec.decode(bytes))).toMatchObject({ code: 'INCOMPATIBLE_SCHEMA', schemaId: await other.schemaId() });
+    });
+
+    it('an unreachable registry, which is thrown and retriable', async () => {
+      const port = await freePort(); // nothing listens there
+      const offline = createReportCodec({
+        registry: new SchemaRegistry({ host: `http://127.0.0.1:${port}`, retry: { retries: 0 } }),
+        topic: topic(),
+      });
+      await expect(offline.decode(await codec.encode(event))).rejects.toMatchObject({
+        code: 'REGISTRY_UNAVAILABLE',
+        retriable: true,
+      });
+      await expect(offline.schemaId()).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE', retriable: true });
+    });
+  });
+});

@@ -1,0 +1,28 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stopApp } from '@tally/testkit';
+import type { Outcome, Scenario } from '../scenario.ts';
+import { between, runWithLoad } from './common.ts';
+
+/** kill -9 of a consumer at random moments, at least 20 times, with 2-3 consumers in the group. */
+export function consumerKills(s: Scenario): Promise<Outcome> {
+  return runWithLoad(s, {
+    consumers: 2,
+    rate: 2_000,
+    seconds: 40,
+    resend: 0.01,
+    inject: async ({ consumers, startConsumer }, loadDone) => {
+      while (!loadDone() || s.faults < 20) {
+        await sleep(between(s, 500, 2_000));
+        const alive = consumers.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
+        const victim = alive[Math.floor(s.random() * alive.length)];
+        if (victim) {
+          await stopApp(victim, 'SIGKILL');
+          s.faults += 1;
+        }
+        await startConsumer();
+        if (alive.length < 3 && s.random() < 0.3) await startConsumer();
+      }
+      s.log(`${s.faults} consumers killed with SIGKILL`);
+    },
+  });
+}

@@ -1,0 +1,126 @@
+// `pnpm load` and `pnpm check:ledger` as processes of their own (load gets its own core and can be
+// killed alone), for the fault suite, the benchmark and the browser test.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { LoadSummary } from './runner.ts';
+
+export type { LoadSummary };
+
+const MAIN = new URL('./main.ts', import.meta.url).pathname;
+const CHECK = new URL('./check-ledger.ts', import.meta.url).pathname;
+
+export interface LoadOptions {
+  url: string;
+  rate: number;
+  seconds: number;
+  seed: number;
+  /** Where the ledger goes. */
+  ledger: string;
+  batch?: number;
+  concurrency?: number;
+  users?: number;
+  skew?: number;
+  resend?: number;
+  drainSeconds?: number;
+}
+
+export interface LoadResult {
+  /** The summary line it printed last; undefined when it died before printing one. */
+  summary: LoadSummary | undefined;
+  exitCode: number | null;
+  accepted: number;
+  resends: number;
+  unavailable: number;
+  /** Events never accepted, even after retries: their fate is unknown, so the check can't be exact. */
+  abandoned: number;
+  stderr: string;
+}
+
+function args(o: LoadOptions): string[] {
+  const optional: [string, number | undefined][] = [
+    ['--batch', o.batch],
+    ['--concurrency', o.concurrency],
+    ['--users', o.users],
+    ['--skew', o.skew],
+    ['--resend', o.resend],
+    ['--drain', o.drainSeconds],
+  ];
+  return [
+    '--conditions=development',
+    MAIN,
+    ...['--url', o.url, '--rate', String(o.rate), '--duration', String(o.seconds), '--seed', String(o.seed)],
+    ...optional.flatMap(([flag, value]) => (value === undefined ? [] : [flag, String(value)])),
+    ...['--ledger', o.ledger],
+  ];
+}
+
+/**
+ * Runs the load generator to its end. NOTE: a non-zero exit only says some requests failed (a
+ * killed producer, say); the ledger holds exactly the 202s, which is what numbers are checked
+ * against, so it rejects only when no ledger was written.
+ */
+export function runLoadProcess(options: LoadOptions): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args(options), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      try {
+        const ledger = JSON.parse(readFileSync(options.ledger, 'utf8')) as {
+          accepted: number;
+          resends: number;
+          summary: { unavailable: number; abandoned: number };
+        };
+        resolve({
+          summary: lastJsonLine(out),
+          exitCode: code,
+          accepted: ledger.accepted,
+          resends: ledger.resends,
+          unavailable: ledger.summary.unavailable,
+          abandoned: ledger.summary.abandoned,
+          stderr: err.slice(-2_000),
+        });
+      } catch {
+        reject(new Error(`pnpm load exited with ${code} and wrote no ledger:\n${err.slice(-2_000)}`));
+      }
+    });
+  });
+}
+
+/** The summary, for callers that need one (the benchmark): fails when the run printed none. */
+export async function loadSummary(options: LoadOptions): Promise<LoadSummary> {
+  const result = await runLoadProcess(options);
+  if (!result.summary) throw new Error(`pnpm load exited with ${result.exitCode} without a summary:\n${result.stderr}`);
+  return result.summary;
+}
+
+function lastJsonLine(out: string): LoadSummary | undefined {
+  try {
+    return JSON.parse(out.trim().split('\n').at(-1) ?? '') as LoadSummary;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pnpm check:ledger` against a database: its exit code and what it printed. */
+export function runCheckLedger(ledgerFile: string, databaseUrl: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=development', CHECK, ledgerFile], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, output: text }));
+  });
+}

@@ -1,0 +1,53 @@
+// One vitest for the whole repository, in two projects:
+//   unit         `*.test.ts` beside the code they test: pure logic, no service (`pnpm test`)
+//   integration  `*.integration.test.ts` and `*.browser.test.ts`: the real Kafka, registry and
+//                PostgreSQL that `pnpm infra:up` starts (`pnpm test:integration`)
+// Workspace packages resolve to their sources (the `development` export condition), so no
+// build is needed first.
+import { defineConfig } from 'vitest/config';
+
+const WORKSPACES = '{apps,packages,tools}/*';
+const INTEGRATION = [`${WORKSPACES}/**/*.integration.test.ts`, `${WORKSPACES}/**/*.browser.test.ts`];
+
+/**
+ * Integration tests that never talk to Kafka (PostgreSQL, the registry, files): CI runs them once,
+ * not again on the previous Kafka line (`pnpm test:broker`). A test missing here only runs twice.
+ */
+export const BROKER_INDEPENDENT = [
+  'apps/consumer/test/apply-batch.integration.test.ts',
+  'apps/consumer/test/rollups.integration.test.ts',
+  'apps/consumer/test/seen-events.integration.test.ts',
+  'packages/schemas/test/codec.integration.test.ts',
+  'packages/schemas/test/compatibility.integration.test.ts',
+  'tools/launcher/test/postgres.integration.test.ts',
+  'tools/launcher/test/registry.integration.test.ts',
+];
+
+const integration = {
+  // Joining a consumer group alone takes seconds; a private broker takes tens of them to start.
+  testTimeout: 120_000,
+  hookTimeout: 240_000,
+  exclude: ['**/node_modules/**', '**/dist/**'],
+};
+
+export default defineConfig({
+  resolve: { conditions: ['development'] },
+  ssr: { resolve: { conditions: ['development'] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [`${WORKSPACES}/src/**/*.test.ts`],
+          exclude: ['**/node_modules/**', '**/dist/**', ...INTEGRATION],
+        },
+      },
+      { extends: true, test: { name: 'integration', include: INTEGRATION, ...integration } },
+      {
+        extends: true,
+        test: { name: 'broker', include: INTEGRATION, ...integration, exclude: [...integration.exclude, ...BROKER_INDEPENDENT] },
+      },
+    ],
+  },
+});
