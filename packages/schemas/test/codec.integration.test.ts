@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { freePort, SCHEMA_REGISTRY_URL } from '@tally/testkit';
+import { pipelineNames } from '@tally/config';
 import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReportCodec } from '../src/codec.ts';
@@ -8,7 +8,8 @@ import type { SchemaError } from '../src/errors.ts';
 import type { ReportEventV1 } from '../src/report-event.generated.ts';
 import { type AvroRecordSchema, reportEventVersions } from '../src/schema-files.ts';
 
-const REGISTRY_URL = SCHEMA_REGISTRY_URL;
+// NOTE: not @tally/testkit, which depends on this package: the apps' own variable and default.
+const REGISTRY_URL = pipelineNames(process.env).schemaRegistryUrl;
 const registry = new SchemaRegistry({ host: REGISTRY_URL });
 const [v1, v2] = reportEventVersions().map((v) => v.schema) as [AvroRecordSchema, AvroRecordSchema];
 
@@ -149,9 +150,9 @@ describe('the report codec, against the real registry', () => {
     });
 
     it('an unreachable registry, which is thrown and retriable', async () => {
-      const port = await freePort(); // nothing listens there
       const offline = createReportCodec({
-        registry: new SchemaRegistry({ host: `http://127.0.0.1:${port}`, retry: { retries: 0 } }),
+        // Port 1 (tcpmux): nothing listens there, so the connection is refused at once.
+        registry: new SchemaRegistry({ host: 'http://127.0.0.1:1', retry: { retries: 0 } }),
         topic: topic(),
       });
       await expect(offline.decode(await codec.encode(event))).rejects.toMatchObject({

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { SCHEMA_REGISTRY_URL } from '@tally/testkit';
+import { pipelineNames } from '@tally/config';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReportCodec } from '../src/codec.ts';
 import { registryVerdict } from '../src/compatibility.ts';
 import { type AvroRecordSchema, reportEventVersions } from '../src/schema-files.ts';
 
-const REGISTRY_URL = SCHEMA_REGISTRY_URL;
+// NOTE: not @tally/testkit, which depends on this package: the apps' own variable and default.
+const REGISTRY_URL = pipelineNames(process.env).schemaRegistryUrl;
 const [v1, v2] = reportEventVersions().map((v) => v.schema) as [AvroRecordSchema, AvroRecordSchema];
 const topic = `gate-test-${randomUUID()}`;
 const subject = `${topic}-value`;

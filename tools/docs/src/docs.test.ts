@@ -269,3 +269,24 @@ describe('scripts the docs name', () => {
     expect(packageScripts).toContain(script);
   });
 });
+
+/** Repository paths written as code (`apps/…`, `tools/…`, …) outside code blocks; build output (`dist`) aside. */
+function pathsNamed(markdown: string): string[] {
+  const found = new Set<string>();
+  for (const line of proseLines(markdown))
+    for (const match of line.matchAll(/`((?:apps|packages|tools|infra|docs)\/[\w./-]*[\w/])`/g))
+      if (match[1] && !/[*<>]|\bdist\b/.test(match[1])) found.add(match[1].replace(/\/$/, ''));
+  return [...found];
+}
+
+describe('paths the docs name', () => {
+  const named = pages.flatMap((page) => pathsNamed(read(page)).map((path) => ({ page, path })));
+
+  it('finds some', () => {
+    expect(named.length).toBeGreaterThan(10);
+  });
+
+  it.each(named)('$page names $path, which exists', ({ path }) => {
+    expect(existsSync(join(root, path)), `${path} is not in the repository`).toBe(true);
+  });
+});
