@@ -1,3 +1,5 @@
+// Everything the producer reads from its environment, parsed once at boot; nothing else reads
+// `process.env`.
 import {
   type CommonConfig,
   commonConfig,
@@ -11,7 +13,6 @@ import {
 } from '@tally/config';
 import { z } from 'zod';
 
-/** Everything the producer reads from its environment; nothing else reads `process.env`. */
 const schema = z.object({
   ...commonFields,
   ...registryField,

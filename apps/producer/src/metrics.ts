@@ -1,6 +1,6 @@
+// The producer's Prometheus metrics, on their own registry (served at GET /metrics).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The producer's Prometheus metrics, on their own registry (served at GET /metrics). */
 export interface ProducerMetrics {
   registry: Registry;
   requests: Counter<'outcome'>;

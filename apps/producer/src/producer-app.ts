@@ -1,15 +1,17 @@
+// Wires the producer: report topic, idempotent Kafka producer, registry codec, batcher, ingest, HTTP
+// API. Does not listen; main.ts does, tests use inject().
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ensureTopic } from '@tally/kafka';
 import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { openKeyRing } from './api-keys/key-ring.ts';
-import { createBatcher } from './batcher.ts';
 import type { ProducerConfig } from './config.ts';
-import { createIngest } from './ingest.ts';
-import { compressionOf, createKafka, createProducer } from './kafka.ts';
+import { buildServer } from './http/server.ts';
+import { createBatcher } from './ingest/batcher.ts';
+import { createIngest } from './ingest/ingest.ts';
+import { createKafka, createProducer, createSend } from './ingest/send.ts';
 import { createMetrics } from './metrics.ts';
-import { buildServer } from './server.ts';
 
 export interface RunningProducer {
   server: FastifyInstance;
@@ -17,10 +19,6 @@ export interface RunningProducer {
   stop(): Promise<void>;
 }
 
-/**
- * Wires the producer: report topic, idempotent Kafka producer, registry codec, batcher, HTTP API.
- * Does not listen; main.ts does, tests use inject().
- */
 export async function startProducer(
   config: ProducerConfig,
   log: Logger,
@@ -47,15 +45,12 @@ export async function startProducer(
   log.info({ event: 'schema_registered', subject: codec.subject, schema_id: schemaId }, 'schema registered');
 
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const compression = compressionOf(config);
   const batcher = createBatcher({
     lingerMs: config.lingerMs,
     maxRecords: config.batchMaxEvents,
     maxBytes: config.batchMaxBytes,
     maxPending: config.bufferEvents,
-    send: async (records) => {
-      await producer.sendBatch({ topicMessages: [{ topic: config.reportTopic, messages: records }], acks: -1, compression });
-    },
+    send: createSend(producer, config),
     onBatch: ({ records, seconds, ok }) => {
       metrics.produceSeconds.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
       metrics.batchEvents.observe(records);

@@ -7,8 +7,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKey, readKeyFile, writeKeyFile } from '../src/api-keys/key-file.ts';
 import { loadConfig } from '../src/config.ts';
+import { MAX_BODY_BYTES } from '../src/http/request-body.ts';
 import { type RunningProducer, startProducer } from '../src/producer-app.ts';
-import { MAX_BODY_BYTES } from '../src/request-body.ts';
 
 // Authenticated ingest against the real broker and registry: every refusal is checked against the
 // topic too, so "refused" means nothing reached Kafka, not just a 4xx.

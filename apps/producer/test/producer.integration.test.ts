@@ -69,7 +69,7 @@ async function recordCount(topic: string): Promise<number> {
 }
 
 const javaPartition = (() => {
-  const { cases } = JSON.parse(readFileSync(new URL('../src/partitioner.vectors.json', import.meta.url), 'utf8')) as {
+  const { cases } = JSON.parse(readFileSync(new URL('../src/ingest/partitioner.vectors.json', import.meta.url), 'utf8')) as {
     cases: { partitions: number; key: string; partition: number }[];
   };
   return (key: string) => cases.find((c) => c.partitions === 12 && c.key === key)?.partition;

@@ -5,7 +5,7 @@
 //
 // It writes keyed records with Kafka's console producer (the Java client's default partitioner,
 // from the jars the launcher fetched) into topics of 12 and 7 partitions, reads them back with
-// kafkajs, and writes apps/producer/src/partitioner.vectors.json.
+// kafkajs, and writes apps/producer/src/ingest/partitioner.vectors.json.
 
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     for (const key of all) cases.push({ partitions, key, partition: seen.get(key) ?? -1 });
   }
   await admin.disconnect();
-  const file = join(paths.root, 'apps', 'producer', 'src', 'partitioner.vectors.json');
+  const file = join(paths.root, 'apps', 'producer', 'src', 'ingest', 'partitioner.vectors.json');
   const generatedBy = 'pnpm infra:up && pnpm --filter @tally/launcher partition-vectors';
   writeFileSync(
     file,

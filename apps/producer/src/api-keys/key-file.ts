@@ -1,14 +1,12 @@
+// The ingest API keys: one JSON file (INGEST_API_KEYS_FILE) that holds only SHA-256 hashes, so a
+// copy of it lets nobody in. A key is `tally_<id>_<secret>`: the id finds the record, the hash of
+// the whole key proves it (compared in constant time). The secrets are 32 random bytes, so a fast
+// hash is enough (nothing to brute-force, unlike a password). Written by the CLI, read by the
+// producer, which reloads it when it changes (revocation takes effect in about a second).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 
-/**
- * The ingest API keys: one JSON file (INGEST_API_KEYS_FILE) that holds only SHA-256 hashes, so a
- * copy of it lets nobody in. A key is `tally_<id>_<secret>`: the id finds the record, the hash of
- * the whole key proves it (compared in constant time). The secrets are 32 random bytes, so a fast
- * hash is enough (nothing to brute-force, unlike a password). Written by the CLI, read by the
- * producer, which reloads it when it changes (revocation takes effect in about a second).
- */
 const KEY_PATTERN = /^tally_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$/;
 
 const keyRecord = z.object({

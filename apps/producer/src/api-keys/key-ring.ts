@@ -1,8 +1,8 @@
+// The keys the producer accepts, re-read whenever the key file changes (polled every second).
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from 'pino';
 import { type ApiKeyRecord, byId, readKeyFile } from './key-file.ts';
 
-/** The keys the producer accepts, re-read whenever the key file changes (polled every second). */
 export interface KeyRing {
   current(): ReadonlyMap<string, ApiKeyRecord>;
   close(): void;

@@ -3,7 +3,7 @@ import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 
 // Which partition Kafka's own Java client picked for each key, recorded by
-// `node infra/tools/java-partition-vectors.ts` (see the file's generatedBy).
+// `node tools/launcher/scripts/java-partition-vectors.ts` (see the file's generatedBy).
 const vectors = JSON.parse(readFileSync(new URL('./partitioner.vectors.json', import.meta.url), 'utf8')) as {
   generatedBy: string;
   cases: { partitions: number; key: string; partition: number }[];

@@ -1,11 +1,14 @@
+// The producer's HTTP API: POST /v1/events (body → authenticate → ingest), the health routes, and
+// errors answered by their code. Built without listening, so tests drive it with inject().
 import rateLimit from '@fastify/rate-limit';
 import { addHealthRoutes } from '@tally/runtime';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { authenticate } from './api-keys/authenticate.ts';
-import type { KeyRing } from './api-keys/key-ring.ts';
-import type { IngestAnswer } from './ingest.ts';
-import type { ProducerMetrics } from './metrics.ts';
-import { BodyError, inputsOf, MAX_BODY_BYTES, registerBodyParsers } from './request-body.ts';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { KeyRing } from '../api-keys/key-ring.ts';
+import { codeOf } from '../errors.ts';
+import type { IngestAnswer } from '../ingest/answer.ts';
+import type { ProducerMetrics } from '../metrics.ts';
+import { authenticate } from './authenticate.ts';
+import { inputsOf, MAX_BODY_BYTES, registerBodyParsers } from './request-body.ts';
 
 export interface ServerDeps {
   /** The app's logger; none in tests. */
@@ -20,9 +23,42 @@ export interface ServerDeps {
   auth?: { keyRing: KeyRing; rateLimitPerMinute: number };
 }
 
-const OUTCOMES: Record<number, string> = { 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited' };
+interface ErrorAnswer {
+  status: number;
+  outcome: string;
+  message: string;
+}
 
-/** The producer's HTTP API. Built without listening, so tests drive it with inject(). */
+/** The rate limiter's refusal (it throws what errorResponseBuilder returns). */
+const RATE_LIMITED = 'RATE_LIMITED';
+
+/**
+ * How an error thrown before or around the ingest step is answered, by its code: ours (BodyError,
+ * the rate limiter's refusal) and Fastify's for the body limit and the content type.
+ */
+function errorAnswer(error: FastifyError, request: FastifyRequest): ErrorAnswer {
+  switch (codeOf(error)) {
+    case 'BODY_NOT_JSON':
+      return { status: 400, outcome: 'invalid', message: error.message };
+    case RATE_LIMITED:
+      return { status: 429, outcome: 'rate_limited', message: error.message };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, outcome: 'too_large', message: `body is larger than ${MAX_BODY_BYTES} bytes` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        status: 415,
+        outcome: 'unsupported_media_type',
+        message: `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}: send application/json or application/x-ndjson`,
+      };
+  }
+  // Anything else Fastify refuses (a Content-Length that lies, …) keeps its 4xx and message; the
+  // rest is a bug, answered without its details.
+  const status = error.statusCode ?? 500;
+  return status < 500
+    ? { status, outcome: 'invalid', message: error.message }
+    : { status, outcome: 'error', message: 'internal error' };
+}
+
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = deps.log
     ? Fastify({ loggerInstance: deps.log, bodyLimit: MAX_BODY_BYTES })
@@ -35,17 +71,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error instanceof BodyError ? error.statusCode : (error.statusCode ?? 500);
-    const outcome = OUTCOMES[status] ?? (status < 500 ? 'invalid' : 'error');
+    const { status, outcome, message } = errorAnswer(error, request);
     deps.metrics.requests.inc({ outcome });
-    const message =
-      status === 413
-        ? `body is larger than ${MAX_BODY_BYTES} bytes`
-        : status === 415
-          ? `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}: send application/json or application/x-ndjson`
-          : status < 500
-            ? error.message
-            : 'internal error';
     if (status >= 500) request.log.error({ event: 'request_failed', err: error }, 'request failed');
     return reply.status(status).send({ errors: [{ index: null, path: '', message }] });
   });
@@ -62,6 +89,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         timeWindow: 60_000,
         errorResponseBuilder: (request, context) => ({
           statusCode: 429,
+          code: RATE_LIMITED,
+          retriable: true,
           message: `API key ${request.apiKey?.id ?? '(none)'} is over its limit of ${context.max} requests a minute; retry after ${Math.ceil(context.ttl / 1000)} s`,
         }),
       });

@@ -1,6 +1,8 @@
+// The API-key check of POST /v1/events: an onRequest hook, so a request without a valid key is
+// answered 401 before its body is read, let alone produced. The keys come from api-keys/.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type ApiKeyRecord, checkKey } from './key-file.ts';
-import type { KeyRing } from './key-ring.ts';
+import { type ApiKeyRecord, checkKey } from '../api-keys/key-file.ts';
+import type { KeyRing } from '../api-keys/key-ring.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,10 +29,7 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
 
-/**
- * An onRequest hook: runs before the body is read, so a request without a valid key is answered
- * 401 without its body ever being parsed, let alone produced.
- */
+/** The onRequest hook; `onRefused` is told why (for the metrics). */
 export function authenticate(keyRing: KeyRing, onRefused: (reason: keyof typeof REASONS) => void) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const check = checkKey(keyRing.current(), presentedKey(request));

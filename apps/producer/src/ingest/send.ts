@@ -1,9 +1,11 @@
+// Ingest step 2's far end, the kafkajs side: one client, the idempotent producer with the Java
+// client's murmur2 partitioner, and the send the batcher calls, acks=all, on the report topic.
 import { createKafkaClient } from '@tally/kafka';
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { ProducerConfig } from './config.ts';
+import type { ProducerConfig } from '../config.ts';
+import type { OutgoingRecord } from './batcher.ts';
 
-/** The kafkajs side: one client, the report topic made sure of, and the idempotent producer. */
 export function createKafka(config: ProducerConfig, log: Logger): Kafka {
   return createKafkaClient({ clientId: 'tally-producer', brokers: config.kafkaBrokers, security: config.kafkaSecurity, log });
 }
@@ -25,6 +27,13 @@ export function createProducer(kafka: Kafka): Producer {
   });
 }
 
-export function compressionOf(config: ProducerConfig): CompressionTypes {
-  return config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+/** One batch to the report topic, resolved once every in-sync replica has it (acks=all). */
+export function createSend(
+  producer: Producer,
+  config: Pick<ProducerConfig, 'reportTopic' | 'compression'>,
+): (records: OutgoingRecord[]) => Promise<void> {
+  const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  return async (records) => {
+    await producer.sendBatch({ topicMessages: [{ topic: config.reportTopic, messages: records }], acks: -1, compression });
+  };
 }

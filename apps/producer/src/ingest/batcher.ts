@@ -1,13 +1,13 @@
-/**
- * Coalesces the records of many concurrent HTTP requests into few `sendBatch` calls, because
- * kafkajs sends one produce request per call. A submission waits at most `lingerMs` for company;
- * a batch closes early at `maxRecords` or `maxBytes`. One batch is in flight at a time: the next
- * one fills while the broker acknowledges the last, which keeps the idempotent producer's
- * sequence numbers in order and batches large exactly when load is high.
- *
- * Every submission learns the fate of its own records: its promise resolves when the batch that
- * carried them was acknowledged, and rejects when that batch failed.
- */
+// Ingest step 2: coalesces the records of many concurrent HTTP requests into few `sendBatch` calls,
+// because kafkajs sends one produce request per call. A submission waits at most `lingerMs` for
+// company; a batch closes early at `maxRecords` or `maxBytes`. One batch is in flight at a time:
+// the next one fills while the broker acknowledges the last, which keeps the idempotent producer's
+// sequence numbers in order and batches large exactly when load is high.
+//
+// Every submission learns the fate of its own records: its promise resolves when the batch that
+// carried them was acknowledged, and rejects when that batch failed.
+import { ProducerError } from '../errors.ts';
+
 export interface OutgoingRecord {
   key: string;
   value: Buffer;
@@ -32,11 +32,9 @@ export interface BatcherOptions {
   onBatch?: (batch: { records: number; bytes: number; seconds: number; ok: boolean }) => void;
 }
 
-export class BufferFullError extends Error {
-  readonly code = 'BUFFER_FULL';
-  readonly retriable = true;
+export class BufferFullError extends ProducerError {
   constructor(pending: number, limit: number) {
-    super(`the producer's buffer is full (${pending} records pending, limit ${limit})`);
+    super('BUFFER_FULL', `the producer's buffer is full (${pending} records pending, limit ${limit})`);
     this.name = 'BufferFullError';
   }
 }

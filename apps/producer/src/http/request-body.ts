@@ -1,18 +1,15 @@
+// Request bodies the ingest endpoint takes: JSON (one event object or an array of them) and NDJSON
+// (one event per line), at most MAX_BODY_BYTES. Both parse to a value the ingest step reads as a
+// list of inputs; syntax errors say where (line and position) and answer 400 (BODY_NOT_JSON).
 import type { FastifyInstance } from 'fastify';
+import { ProducerError } from '../errors.ts';
 
-/**
- * Request bodies the ingest endpoint takes: JSON (one event object or an array of them) and NDJSON
- * (one event per line). Both parse to a value the ingest step reads as a list of inputs; syntax
- * errors say where (line and position) and answer 400.
- */
 export const MAX_BODY_BYTES = 1_048_576;
 
-export class BodyError extends Error {
-  readonly statusCode: number;
-  constructor(statusCode: number, message: string) {
-    super(message);
+export class BodyError extends ProducerError {
+  constructor(message: string) {
+    super('BODY_NOT_JSON', message);
     this.name = 'BodyError';
-    this.statusCode = statusCode;
   }
 }
 
@@ -31,7 +28,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
     try {
       done(null, JSON.parse(body as string));
     } catch (error) {
-      done(new BodyError(400, `body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(new BodyError(`body is not valid JSON: ${(error as Error).message}`), undefined);
     }
   });
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => {
@@ -45,7 +42,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
       try {
         lines.push(JSON.parse(trimmed));
       } catch (error) {
-        done(new BodyError(400, `line ${lineNumber} is not valid JSON: ${(error as Error).message}`), undefined);
+        done(new BodyError(`line ${lineNumber} is not valid JSON: ${(error as Error).message}`), undefined);
         return;
       }
     }

@@ -1,0 +1,61 @@
+// Ingest step 1: check every event of a request (all or nothing: one bad event refuses the
+// request) and encode each to Avro through the registry codec, as a record keyed by user_id.
+// Refusals are values; only a codec failure that is not an outage (a bug) throws.
+import { parseReportInput, type ReportEvent } from '@tally/schemas';
+import { SchemaError } from '@tally/schemas/codec';
+import { type ErrorItem, type Refusal, unavailable, whole } from './answer.ts';
+import type { OutgoingRecord } from './batcher.ts';
+
+export const MAX_EVENTS_PER_REQUEST = 1_000;
+
+export type Encoded = { ok: true; events: ReportEvent[]; records: OutgoingRecord[] } | { ok: false; refusal: Refusal };
+
+export interface ValidateAndEncodeDeps {
+  encoder: () => Promise<(event: ReportEvent) => Buffer>;
+  now: () => number;
+}
+
+export function createValidateAndEncode(deps: ValidateAndEncodeDeps): (inputs: unknown[]) => Promise<Encoded> {
+  return async (inputs) => {
+    const checked = validate(inputs, deps.now());
+    return checked.ok ? encode(checked.events, deps.encoder) : checked;
+  };
+}
+
+function validate(inputs: unknown[], now: number): { ok: true; events: ReportEvent[] } | { ok: false; refusal: Refusal } {
+  if (inputs.length === 0) {
+    const message = 'no events: send an event object, an array of them, or NDJSON lines';
+    return { ok: false, refusal: { status: 400, outcome: 'invalid', errors: whole(message) } };
+  }
+  if (inputs.length > MAX_EVENTS_PER_REQUEST) {
+    const message = `${inputs.length} events; at most ${MAX_EVENTS_PER_REQUEST} per request`;
+    return { ok: false, refusal: { status: 413, outcome: 'too_large', errors: whole(message) } };
+  }
+  const events: ReportEvent[] = [];
+  const errors: ErrorItem[] = [];
+  inputs.forEach((input, index) => {
+    const result = parseReportInput(input, { now: () => now });
+    if (result.ok) events.push(result.event);
+    else for (const problem of result.problems) errors.push({ index, ...problem });
+  });
+  if (errors.length > 0) {
+    const events = { outcome: 'rejected', reason: 'invalid', count: inputs.length } as const;
+    return { ok: false, refusal: { status: 400, outcome: 'invalid', errors, events } };
+  }
+  return { ok: true, events };
+}
+
+async function encode(events: ReportEvent[], encoder: ValidateAndEncodeDeps['encoder']): Promise<Encoded> {
+  try {
+    const encodeOne = await encoder();
+    return { ok: true, events, records: events.map((event) => ({ key: event.user_id, value: encodeOne(event) })) };
+  } catch (error) {
+    if (error instanceof SchemaError && error.code === 'REGISTRY_UNAVAILABLE') {
+      return {
+        ok: false,
+        refusal: unavailable('registry_unavailable', 'the schema registry is unavailable; retry', events.length, 5),
+      };
+    }
+    throw error;
+  }
+}
