@@ -1,3 +1,4 @@
+// Folds counted events into per-minute deltas, and those into the hourly rollups, for apply/upsert.ts.
 import type { AggregateDelta } from '@tally/db';
 import type { ReportEvent } from '@tally/schemas';
 

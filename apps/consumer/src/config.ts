@@ -1,3 +1,4 @@
+// The consumer's environment, parsed once at boot into a typed config (fails naming the bad variable).
 import {
   type CommonConfig,
   ConfigError,

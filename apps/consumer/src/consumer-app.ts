@@ -1,3 +1,5 @@
+// Wires the consumer: migrations, pool, topics, registry codec, dead-letter producer, the batch
+// handler and the group loop that feeds it, and the health server.
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DEFAULTS } from '@tally/config';
 import { maintainDedupPartitions, migrate } from '@tally/db';
@@ -7,8 +9,10 @@ import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConsumerConfig } from './config.ts';
-import { runGroupConsumer } from './consumer.ts';
 import { createPool } from './db.ts';
+import { createDeadLetterProducer, createDeadLetterWriter } from './dead-letter.ts';
+import { runGroupLoop } from './group-loop.ts';
+import { createBatchHandler } from './handle-batch.ts';
 import { createMetrics } from './metrics.ts';
 
 export interface RunningConsumer {
@@ -17,7 +21,6 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-/** Wires the consumer: migrations, pool, topics, registry codec, group loop, health server. */
 export async function startConsumer(
   config: ConsumerConfig,
   log: Logger,
@@ -48,7 +51,19 @@ export async function startConsumer(
     registry: new SchemaRegistry({ host: config.schemaRegistryUrl }),
     topic: config.reportTopic,
   });
-  const group = await runGroupConsumer({ kafka, pool, codec, config, log, metrics });
+  const deadLetterProducer = createDeadLetterProducer(kafka);
+  await deadLetterProducer.connect();
+  const gaps = new Set<string>();
+  const handleBatch = createBatchHandler({
+    pool,
+    codec,
+    group: config.consumerGroup,
+    writeDeadLetters: createDeadLetterWriter(deadLetterProducer, config.deadLetterTopic),
+    gaps,
+    log,
+    metrics,
+  });
+  const group = await runGroupLoop({ kafka, pool, config, log, handleBatch });
 
   const server = buildHealthServer({
     log,
@@ -58,11 +73,10 @@ export async function startConsumer(
         () => 'ok',
         (error: Error) => `unreachable: ${error.message}`,
       );
-      const paused = group.pausedForGap();
       const checks = {
         kafka: group.joined() ? 'ok' : 'not in the group yet',
         postgres,
-        partitions: paused.length === 0 ? 'ok' : `paused for an offset gap: ${paused.join(', ')}`,
+        partitions: gaps.size === 0 ? 'ok' : `paused for an offset gap: ${[...gaps].join(', ')}`,
       };
       return readinessOf(checks);
     },
@@ -73,6 +87,7 @@ export async function startConsumer(
     async stop() {
       clearInterval(maintenance);
       await group.stop();
+      await deadLetterProducer.disconnect();
       await server.close();
       await pool.end();
     },

@@ -1,11 +1,9 @@
-import type { IHeaders, Producer } from 'kafkajs';
+// Writes poison records to the dead-letter topic with their original key, bytes and headers,
+// plus headers saying why and where from. Resolves, with the records, only once Kafka acknowledged
+// them (acks=all), which is before the offset moves past them.
+import { type IHeaders, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { PoisonRecord } from './decode-batch.ts';
 
-/**
- * Writes poison records to the dead-letter topic with their original key, bytes and headers,
- * plus headers saying why and where from. Resolves only once Kafka acknowledged (acks=all), which
- * is before the offset moves past the records.
- */
 export const DLQ_HEADERS = {
   reasonCode: 'tally-dlq-reason-code',
   reason: 'tally-dlq-reason',
@@ -14,9 +12,21 @@ export const DLQ_HEADERS = {
   offset: 'tally-dlq-source-offset',
 } as const;
 
-export function createDeadLetterWriter(producer: Producer, deadLetterTopic: string) {
-  return async (sourceTopic: string, partition: number, records: PoisonRecord[]): Promise<void> => {
-    if (records.length === 0) return;
+export type DeadLetterWriter = (sourceTopic: string, partition: number, records: PoisonRecord[]) => Promise<PoisonRecord[]>;
+
+/** The producer the writer sends with (not connected yet): idempotent, one request in flight. */
+export function createDeadLetterProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+export function createDeadLetterWriter(producer: Producer, deadLetterTopic: string): DeadLetterWriter {
+  return async (sourceTopic, partition, records) => {
+    if (records.length === 0) return records;
     await producer.send({
       topic: deadLetterTopic,
       acks: -1,
@@ -32,5 +42,6 @@ export function createDeadLetterWriter(producer: Producer, deadLetterTopic: stri
         return { key: record.message.key, value: record.message.value, headers };
       }),
     });
+    return records;
   };
 }

@@ -1,12 +1,10 @@
+// Sorts a batch's records into events to count and poison records for the dead-letter topic:
+// not wire format, unknown schema id, a writer schema that cannot be read, a body that does not
+// match, or an event the rules reject. An unreachable registry is thrown (an outage, retried).
 import { checkReportEvent, type ReportEvent } from '@tally/schemas';
 import type { ReportCodec } from '@tally/schemas/codec';
 import type { KafkaMessage } from 'kafkajs';
 
-/**
- * Sorts a batch's records into events to count and poison records for the dead-letter topic:
- * not wire format, unknown schema id, a writer schema that cannot be read, a body that does not
- * match, or an event the rules reject. An unreachable registry is thrown (an outage, retried).
- */
 export interface GoodRecord {
   offset: bigint;
   event: ReportEvent;
@@ -19,10 +17,12 @@ export interface PoisonRecord {
   reason: string;
 }
 
-export async function decodeBatch(
-  codec: ReportCodec,
-  messages: KafkaMessage[],
-): Promise<{ good: GoodRecord[]; poison: PoisonRecord[] }> {
+export interface DecodedBatch {
+  good: GoodRecord[];
+  poison: PoisonRecord[];
+}
+
+export async function decodeBatch(codec: ReportCodec, messages: KafkaMessage[]): Promise<DecodedBatch> {
   const good: GoodRecord[] = [];
   const poison: PoisonRecord[] = [];
   for (const message of messages) {

@@ -1,6 +1,6 @@
+// The consumer's Prometheus metrics, on their own registry (served at GET /metrics).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The consumer's Prometheus metrics, on their own registry (served at GET /metrics). */
 export function createMetrics(options: { defaultMetrics: boolean } = { defaultMetrics: true }) {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'tally_consumer_' });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { countedEvents, migratedDatabase, reportEvent } from '@tally/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyBatch, type BatchToApply } from '../src/apply-batch.ts';
+import { applyBatch, type BatchToApply } from '../src/apply/apply-batch.ts';
 import type { GoodRecord } from '../src/decode-batch.ts';
 
 // The fence, exercised directly: two owners of one partition apply overlapping batches in either

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { migratedDatabase, reportEvent } from '@tally/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyBatch, type BatchToApply } from '../src/apply-batch.ts';
+import { applyBatch, type BatchToApply } from '../src/apply/apply-batch.ts';
 
 // What the reports read besides aggregates_minute, written in the same transaction.
 let db: Awaited<ReturnType<typeof migratedDatabase>>;

@@ -3,7 +3,7 @@ import { maintainDedupPartitions, migrate } from '@tally/db';
 import { createDatabase } from '@tally/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEEN_BEFORE } from '../src/apply-batch.ts';
+import { SEEN_BEFORE } from '../src/apply/dedupe.ts';
 
 // Pins a slowdown found by `pnpm bench`: `event_id = ANY($1)` was planned as a scan of the whole
 // day's partition, so every batch cost more the longer the day ran.

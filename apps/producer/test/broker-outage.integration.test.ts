@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, LAUNCHER_ARGS } from '@tally/testkit';
+import { eventually, freePort, LAUNCHER_ARGS } from '@tally/testkit';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
@@ -57,10 +57,7 @@ describe('the producer during a broker outage', () => {
       );
 
       await launcher('up', '--only', 'kafka');
-      const deadline = Date.now() + 60_000;
-      let status = 0;
-      while (status !== 202 && Date.now() < deadline) status = (await post()).statusCode;
-      expect(status).toBe(202);
+      await eventually('a 202 once Kafka is back', async () => (await post()).statusCode === 202, 60_000, 0);
     } finally {
       await producer.stop().catch(() => undefined);
       await launcher('down').catch(() => undefined);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@tally/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,12 +92,12 @@ describe('POST /v1/events with INGEST_API_KEYS_FILE', () => {
       k.id === revoked.record.id ? { ...k, revoked_at: new Date().toISOString() } : k,
     );
     writeKeyFile(keysFile, keys);
-    const deadline = Date.now() + 10_000;
-    let status = 202;
-    while (status !== 401 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      status = (await post({ authorization: `Bearer ${revoked.secret}` })).statusCode;
-    }
+    await eventually(
+      'the revoked key refused',
+      async () => (await post({ authorization: `Bearer ${revoked.secret}` })).statusCode === 401,
+      10_000,
+      200,
+    );
     const refused = await post({ authorization: `Bearer ${revoked.secret}` });
     expect(refused.statusCode).toBe(401);
     expect(refused.json().errors[0].message).toBe('API key has been revoked');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createReportCodec } from '@tally/schemas/codec';
+import { eventually } from '@tally/testkit';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,8 +57,8 @@ async function readBack(topic: string, count: number): Promise<Read[]> {
       records.push({ key: String(message.key), partition, event: decoded.event as unknown as Record<string, unknown> });
     },
   });
-  const deadline = Date.now() + 30_000;
-  while (records.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  // Whatever arrived in 30 s: the callers compare it with what they expect.
+  await eventually(`${count} records`, async () => records.length >= count, 30_000, 50).catch(() => undefined);
   await consumer.disconnect();
   return records;
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { infraPaths } from './paths.ts';
 import { identityArgs, runningPid, startService, stopService, tailLog } from './processes.ts';
@@ -16,13 +17,7 @@ const alive = (pid: number) => {
   }
 };
 
-async function until(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (what: string, condition: () => boolean) => eventually(what, async () => condition(), 10_000, 50);
 
 describe("the launcher's process control", () => {
   const root = mkdtempSync(join(tmpdir(), 'tally-processes-'));

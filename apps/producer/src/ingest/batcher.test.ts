@@ -1,3 +1,4 @@
+import { eventually } from '@tally/testkit';
 import { describe, expect, it } from 'vitest';
 import { BufferFullError, createBatcher, type OutgoingRecord } from './batcher.ts';
 
@@ -13,13 +14,7 @@ function controlledSend() {
   return { calls, send };
 }
 
-const until = async (condition: () => boolean) => {
-  const deadline = Date.now() + 2_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-};
+const until = (condition: () => boolean) => eventually('the condition', async () => condition(), 2_000, 1);
 
 const options = { lingerMs: 5, maxRecords: 100, maxBytes: 1_000_000, maxPending: 1_000 };
 

@@ -1,0 +1,80 @@
+// The consumer group: joins it, subscribes to the report topic, seeks each assigned partition to
+// the offset PostgreSQL holds, heartbeats (kafkajs, and retry.ts while a batch waits out an
+// outage), and hands each partition's batch to `handleBatch`. Offsets are resolved and committed
+// by the handler, never automatically.
+import type { Consumer, Kafka } from 'kafkajs';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { storedOffsets } from './apply/offsets.ts';
+import type { ConsumerConfig } from './config.ts';
+import type { HandleBatch } from './handle-batch.ts';
+
+export interface GroupLoop {
+  consumer: Consumer;
+  joined: () => boolean;
+  /** Waits for the batches in flight, commits what was resolved, and leaves the group. */
+  stop: () => Promise<void>;
+}
+
+export async function runGroupLoop(deps: {
+  kafka: Kafka;
+  pool: pg.Pool;
+  config: ConsumerConfig;
+  log: Logger;
+  handleBatch: HandleBatch;
+}): Promise<GroupLoop> {
+  const { kafka, pool, config, log, handleBatch } = deps;
+  const consumer = kafka.consumer({
+    groupId: config.consumerGroup,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
+    // NOTE: bounds a batch (and the memory it takes) at about 1 MiB of records per partition.
+    maxBytesPerPartition: 1_048_576,
+    maxBytes: 4 * 1_048_576,
+    allowAutoTopicCreation: false,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
+  });
+  let running = true;
+  let joined = false;
+
+  await consumer.connect();
+  await consumer.subscribe({ topic: config.reportTopic, fromBeginning: true });
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    joined = true;
+    const partitions = payload.memberAssignment[config.reportTopic] ?? [];
+    log.info({ event: 'partitions_assigned', topic: config.reportTopic, partitions }, 'partitions assigned');
+    // On assignment, resume where PostgreSQL says; Kafka's committed offset may trail it. If this
+    // fails, redelivered records are still skipped by the fence, only more slowly.
+    storedOffsets(pool, config.consumerGroup, config.reportTopic).then(
+      (stored) => {
+        for (const partition of partitions) {
+          const next = stored.get(partition);
+          if (next !== undefined) consumer.seek({ topic: config.reportTopic, partition, offset: String(next) });
+        }
+      },
+      (error: unknown) => log.warn({ event: 'seek_from_postgres_failed', err: error }, 'could not read stored offsets'),
+    );
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    log.error({ event: 'consumer_crashed', err: payload.error, restart: payload.restart }, 'consumer crashed');
+  });
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    // NOTE: batches of different partitions touch different rows (the key is user_id, and so is
+    // the partitioning), so applying them at once hides PostgreSQL's round trips and commits.
+    partitionsConsumedConcurrently: config.partitionsConcurrently,
+    eachBatch: (payload) => handleBatch(payload, () => !running),
+  });
+
+  return {
+    consumer,
+    joined: () => joined,
+    async stop() {
+      running = false;
+      await consumer.disconnect();
+    },
+  };
+}

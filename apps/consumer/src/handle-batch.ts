@@ -1,0 +1,115 @@
+// One partition's batch, step by step: decode it (decode-batch.ts), send the poison to the
+// dead-letter topic (dead-letter.ts), apply the rest to PostgreSQL with the offsets (apply/), then
+// record the outcome: metrics and Kafka's offset, or a paused partition for an offset gap. Each
+// step is retried through outages (retry.ts). Kafka's committed offsets trail PostgreSQL's and
+// only serve tooling and lag monitoring.
+import type { ReportCodec } from '@tally/schemas/codec';
+import type { Batch, EachBatchPayload } from 'kafkajs';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { type ApplyOutcome, applyBatch } from './apply/apply-batch.ts';
+import type { DeadLetterWriter } from './dead-letter.ts';
+import { decodeBatch } from './decode-batch.ts';
+import type { ConsumerMetrics } from './metrics.ts';
+import { type RetryContext, withRetry } from './retry.ts';
+
+/** `stopping` is true once the consumer is shutting down. */
+export type HandleBatch = (payload: EachBatchPayload, stopping: () => boolean) => Promise<void>;
+
+export function createBatchHandler(deps: {
+  pool: pg.Pool;
+  codec: ReportCodec;
+  group: string;
+  writeDeadLetters: DeadLetterWriter;
+  /** Partitions refused for an offset gap (`topic/partition`), waiting for an operator. */
+  gaps: Set<string>;
+  log: Logger;
+  metrics: ConsumerMetrics;
+}): HandleBatch {
+  const { pool, codec, group, writeDeadLetters, gaps, log, metrics } = deps;
+
+  return async function handleBatch(payload, stopping) {
+    const { batch } = payload;
+    if (batch.isEmpty()) return;
+    const started = process.hrtime.bigint();
+    const retry = retryContext(payload, stopping, deps);
+
+    const { good, poison } = await withRetry(() => decodeBatch(codec, batch.messages), retry);
+    const deadLettered = await withRetry(() => writeDeadLetters(batch.topic, batch.partition, poison), retry);
+    const outcome = await withRetry(() => applyBatch(pool, { group, ...offsetsOf(batch), good, poison: deadLettered }), retry);
+
+    if (outcome.kind === 'gap') return pauseForGap(payload, outcome, gaps, deps);
+    recordApplied(batch, outcome, started, metrics);
+    payload.resolveOffset(batch.lastOffset());
+    // PostgreSQL has the offsets; a failed commit here only delays what tooling sees.
+    await payload
+      .commitOffsetsIfNecessary()
+      .catch((error: unknown) => log.warn({ event: 'kafka_commit_failed', err: error }, 'Kafka offset commit failed'));
+  };
+}
+
+function retryContext(
+  { heartbeat, isRunning, isStale }: EachBatchPayload,
+  stopping: () => boolean,
+  { log, metrics }: { log: Logger; metrics: ConsumerMetrics },
+): RetryContext {
+  return {
+    heartbeat,
+    shouldContinue: () => !stopping() && isRunning() && !isStale(),
+    onRetry: (dependency, attempt, error) => {
+      metrics.retries.inc({ dependency });
+      log.warn({ event: 'dependency_retry', dependency, attempt, err: error }, `${dependency} unavailable, retrying`);
+    },
+  };
+}
+
+function offsetsOf(batch: Batch) {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    // Not empty, so both exist; kafkajs types them as possibly null.
+    firstOffset: BigInt(batch.firstOffset() ?? batch.messages[0]?.offset ?? '0'),
+    lastOffset: BigInt(batch.lastOffset()),
+  };
+}
+
+/** Fail closed: never skip silently past records that were not applied. */
+function pauseForGap(
+  { batch, pause }: EachBatchPayload,
+  gap: Extract<ApplyOutcome, { kind: 'gap' }>,
+  gaps: Set<string>,
+  { log, metrics }: { log: Logger; metrics: ConsumerMetrics },
+): void {
+  gaps.add(`${batch.topic}/${batch.partition}`);
+  metrics.offsetGaps.inc({ topic: batch.topic, partition: String(batch.partition) });
+  log.error(
+    {
+      event: 'offset_gap',
+      topic: batch.topic,
+      partition: batch.partition,
+      stored_next_offset: String(gap.storedNextOffset),
+      first_offset: String(gap.firstOffset),
+    },
+    'Kafka offered records past the offset PostgreSQL applied; partition paused',
+  );
+  pause();
+}
+
+function recordApplied(
+  batch: Batch,
+  applied: Extract<ApplyOutcome, { kind: 'applied' }>,
+  started: bigint,
+  metrics: ConsumerMetrics,
+): void {
+  for (const reason of applied.deadLettered) metrics.deadLetters.inc({ reason });
+  metrics.eventsCounted.inc(applied.counted);
+  metrics.duplicatesDropped.inc(applied.duplicates);
+  metrics.alreadyApplied.inc(applied.alreadyApplied);
+  metrics.rowsUpserted.inc(applied.rows);
+  metrics.batchRecords.observe(batch.messages.length);
+  metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  metrics.lag.set(
+    { topic: batch.topic, partition: String(batch.partition) },
+    Math.max(0, Number(BigInt(batch.highWatermark) - applied.nextOffset)),
+  );
+}
