@@ -1,32 +1,26 @@
 // The consumer's environment, parsed once at boot into a typed config (fails naming the bad variable).
 import {
-  type CommonConfig,
   ConfigError,
-  commonConfig,
-  commonFields,
   consumerGroupField,
   DEFAULTS,
   deadLetterTopicField,
   listenFields,
   parseEnv,
-  partitionsField,
   postgresUrl,
-  registryField,
-  reportTopicField,
+  type ReportEventConfig,
+  reportEventConfig,
+  reportEventFields,
 } from '@tally/config';
 import { z } from 'zod';
 
 /** Everything the consumer reads from its environment; nothing else reads `process.env`. */
 const schema = z.object({
-  ...commonFields,
-  ...registryField,
+  ...reportEventFields,
   DATABASE_URL: postgresUrl.default(DEFAULTS.databaseUrl),
   /** Who applies the migrations (the schema's owner); unset, DATABASE_URL does. */
   MIGRATIONS_DATABASE_URL: postgresUrl.optional(),
-  ...reportTopicField,
   ...deadLetterTopicField,
   ...consumerGroupField,
-  ...partitionsField,
   ...listenFields('CONSUMER', DEFAULTS.ports.consumer),
   /** Every query is cut off after this long, so a stuck database is seen as an outage. */
   CONSUMER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -43,16 +37,12 @@ const schema = z.object({
   CONSUMER_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
 });
 
-export interface ConsumerConfig extends CommonConfig {
-  schemaRegistryUrl: string;
+export interface ConsumerConfig extends ReportEventConfig {
   databaseUrl: string;
   /** The owner's connection, for migrations; production runs the consumer itself as tally_consumer. */
   migrationsDatabaseUrl: string;
-  reportTopic: string;
   deadLetterTopic: string;
   consumerGroup: string;
-  /** Partitions of the report topic if the consumer has to create it. */
-  partitions: number;
   port: number;
   host: string;
   statementTimeoutMs: number;
@@ -68,14 +58,11 @@ export function loadConfig(env: Record<string, string | undefined>): ConsumerCon
     throw new ConfigError([`DEAD_LETTER_TOPIC: must differ from REPORT_TOPIC (both ${JSON.stringify(parsed.REPORT_TOPIC)})`]);
   }
   return {
-    ...commonConfig(parsed),
-    schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
+    ...reportEventConfig(parsed),
     databaseUrl: parsed.DATABASE_URL,
     migrationsDatabaseUrl: parsed.MIGRATIONS_DATABASE_URL ?? parsed.DATABASE_URL,
-    reportTopic: parsed.REPORT_TOPIC,
     deadLetterTopic: parsed.DEAD_LETTER_TOPIC,
     consumerGroup: parsed.CONSUMER_GROUP,
-    partitions: parsed.PRODUCER_PARTITIONS,
     port: parsed.CONSUMER_PORT,
     host: parsed.CONSUMER_HOST,
     statementTimeoutMs: parsed.CONSUMER_STATEMENT_TIMEOUT_MS,

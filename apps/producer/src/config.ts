@@ -1,24 +1,11 @@
 // Everything the producer reads from its environment, parsed once at boot; nothing else reads
 // `process.env`.
-import {
-  type CommonConfig,
-  commonConfig,
-  commonFields,
-  DEFAULTS,
-  listenFields,
-  parseEnv,
-  partitionsField,
-  registryField,
-  reportTopicField,
-} from '@tally/config';
+import { DEFAULTS, listenFields, parseEnv, type ReportEventConfig, reportEventConfig, reportEventFields } from '@tally/config';
 import { z } from 'zod';
 
 const schema = z.object({
-  ...commonFields,
-  ...registryField,
-  ...reportTopicField,
+  ...reportEventFields,
   ...listenFields('PRODUCER', DEFAULTS.ports.producer),
-  ...partitionsField,
   /** How long a request's events may wait for others to share a produce request. */
   PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1_000, 'must be at most 1000').default(5),
   PRODUCER_BATCH_MAX_EVENTS: z.coerce.number().int().min(1).default(10_000),
@@ -34,12 +21,9 @@ const schema = z.object({
   INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1, 'must be at least 1').default(6_000),
 });
 
-export interface ProducerConfig extends CommonConfig {
-  schemaRegistryUrl: string;
-  reportTopic: string;
+export interface ProducerConfig extends ReportEventConfig {
   port: number;
   host: string;
-  partitions: number;
   lingerMs: number;
   batchMaxEvents: number;
   batchMaxBytes: number;
@@ -54,12 +38,9 @@ export interface ProducerConfig extends CommonConfig {
 export function loadConfig(env: Record<string, string | undefined>): ProducerConfig {
   const parsed = parseEnv(schema, env);
   return {
-    ...commonConfig(parsed),
-    schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
-    reportTopic: parsed.REPORT_TOPIC,
+    ...reportEventConfig(parsed),
     port: parsed.PRODUCER_PORT,
     host: parsed.PRODUCER_HOST,
-    partitions: parsed.PRODUCER_PARTITIONS,
     lingerMs: parsed.PRODUCER_LINGER_MS,
     batchMaxEvents: parsed.PRODUCER_BATCH_MAX_EVENTS,
     batchMaxBytes: parsed.PRODUCER_BATCH_MAX_BYTES,

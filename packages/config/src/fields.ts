@@ -1,9 +1,6 @@
+// Parsers for the environment variables the apps share. Each turns the raw string into the typed value the app
+// uses and says in plain words what a good value looks like.
 import { z } from 'zod';
-
-/**
- * Parsers for the environment variables the apps share. Each turns the raw string into the
- * typed value the app uses and says in plain words what a good value looks like.
- */
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 

@@ -1,3 +1,4 @@
+// @tally/config: the parsing of the environment every app shares, and the pipeline's names and defaults.
 export { httpUrl, kafkaBrokers, logLevel, port, postgresUrl, topicName } from './fields.ts';
 export { type KafkaSasl, type KafkaSecurity, kafkaSecurity, kafkaSecurityFields } from './kafka-security.ts';
 export { ConfigError, parseEnv, redactUrl } from './parse-env.ts';
@@ -12,6 +13,9 @@ export {
   type PipelineNames,
   partitionsField,
   pipelineNames,
+  type ReportEventConfig,
   registryField,
+  reportEventConfig,
+  reportEventFields,
   reportTopicField,
 } from './pipeline.ts';

@@ -1,13 +1,14 @@
+// TLS and SASL to Kafka, the same four variables for every app (kafkaSecurityFields). Unset, clients speak
+// plaintext (the local launcher's default broker).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './parse-env.ts';
 
 /**
- * TLS and SASL to Kafka, the same four variables for every app:
+ * The four variables:
  *   KAFKA_SSL_CA_FILE      PEM file of the CA that signed the brokers' certificates: TLS on
  *   KAFKA_SASL_MECHANISM   scram-sha-512 | scram-sha-256 | plain: SASL on
  *   KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD   the principal's credentials
- * Unset, clients speak plaintext (the local launcher's default broker).
  */
 export const kafkaSecurityFields = {
   KAFKA_SSL_CA_FILE: z.string().min(1).optional(),

@@ -1,3 +1,5 @@
+// An app's environment, parsed once at boot against its schema: one ConfigError naming every bad variable,
+// secret values kept out of messages and logs.
 import type { z } from 'zod';
 
 /** Thrown at boot when the environment is wrong; its message names every bad variable. */

@@ -59,6 +59,25 @@ export function commonConfig(parsed: CommonEnv): CommonConfig {
   return { kafkaBrokers: parsed.KAFKA_BROKERS, kafkaSecurity: kafkaSecurity(parsed), logLevel: parsed.LOG_LEVEL };
 }
 
+/** What the apps that write or decode report events read alike: the common block, the registry, the topic. */
+export const reportEventFields = { ...commonFields, ...registryField, ...reportTopicField, ...partitionsField };
+
+export interface ReportEventConfig extends CommonConfig {
+  schemaRegistryUrl: string;
+  reportTopic: string;
+  /** Partitions of the report topic if the app has to create it. */
+  partitions: number;
+}
+
+export function reportEventConfig(parsed: z.output<z.ZodObject<typeof reportEventFields>>): ReportEventConfig {
+  return {
+    ...commonConfig(parsed),
+    schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
+    reportTopic: parsed.REPORT_TOPIC,
+    partitions: parsed.PRODUCER_PARTITIONS,
+  };
+}
+
 /**
  * The pipeline's names as a tool or test sees them: the same variables and defaults as the apps'
  * config, for those that start apps or make topics and ACLs for them.
