@@ -1,4 +1,4 @@
-/** The reports API: the one place that knows its paths. Its answer types come from the app itself. */
+// The reports API: the one place that knows its paths. Its answer types come from the app itself.
 import type { AggregatesPage, FreshnessAnswer, StreamFrame, TopAnswer } from '@tally/reports/api';
 
 export type { AggregateRow, AggregatesPage, StreamFrame } from '@tally/reports/api';

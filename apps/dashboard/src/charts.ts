@@ -1,7 +1,7 @@
+// The two charts, drawn with uPlot: live events/s, and counts per action over the range.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
-/** The two charts, drawn with uPlot: live events/s, and counts per action over the range. */
 const PALETTE = ['#4f9dff', '#ffb547', '#4fd18b', '#ff6b8a', '#b18cff', '#5fd3e8', '#e8d35f', '#ff8f5f'];
 const color = (i: number) => PALETTE[i % PALETTE.length] ?? '#4f9dff';
 const stepped = uPlot.paths.stepped?.({ align: 1 });

@@ -1,3 +1,5 @@
+// The page: tiles fed live by /v1/stream, charts and tables refreshed from the API every few seconds,
+// filters kept in the URL so a view can be shared.
 import './style.css';
 import { aggregates, freshness, type StreamFrame, stream, top } from './api.ts';
 import { createActionChart, createLiveChart } from './charts.ts';
@@ -13,10 +15,6 @@ import {
   type RangeName,
 } from './view-model.ts';
 
-/**
- * The page: tiles fed live by /v1/stream, charts and tables refreshed from the API every few
- * seconds, filters kept in the URL so a view can be shared.
- */
 const REFRESH_MS = 5_000;
 const LIVE_WINDOW = 300;
 

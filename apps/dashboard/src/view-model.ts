@@ -1,9 +1,7 @@
+// Pure shaping of API answers for the page: ranges, chart columns, totals, number formats. Kept apart
+// from the DOM so it can be tested without a browser.
 import type { AggregateRow } from './api.ts';
 
-/**
- * Pure shaping of API answers for the page: ranges, chart columns, totals, number formats.
- * Kept apart from the DOM so it can be tested without a browser.
- */
 export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000 } as const;
 export type RangeName = keyof typeof RANGES;
 

@@ -1,14 +1,11 @@
+// GET /v1/aggregates: count, sum, min, max and avg per bucket (and per user and/or action), rolled up in PostgreSQL.
+// Minutes come from aggregates_minute; hours and days from aggregates_hour, or from aggregates_hour_per_action when no
+// user is asked for; the consumer keeps all of them in the same transaction. Rows in key order, a page at a time.
 import type pg from 'pg';
 import { type CursorKey, decodeCursor, encodeCursor } from './cursor.ts';
 import type { AggregatesQuery } from './query-params.ts';
 import { widen } from './time-range.ts';
 
-/**
- * GET /v1/aggregates: count, sum, min, max and avg per bucket (and per user and/or action), rolled
- * up in PostgreSQL. Minutes come from aggregates_minute; hours and days from aggregates_hour, or
- * from aggregates_hour_per_action when no user is asked for; the consumer keeps all of them in
- * the same transaction. Rows in key order, a page at a time.
- */
 export interface AggregateRow {
   bucket_start: string;
   user_id?: string;

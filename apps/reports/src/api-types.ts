@@ -1,7 +1,4 @@
-/**
- * The shapes the reports API answers with, for its clients (the dashboard imports these types;
- * nothing here runs).
- */
+// The shapes the reports API answers with, for its clients (the dashboard imports these types; nothing here runs).
 export type { AggregateRow, AggregatesPage } from './aggregates.ts';
 export type { StreamFrame } from './live-stream.ts';
 export type { PartitionProgress } from './pipeline-progress.ts';

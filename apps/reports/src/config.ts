@@ -1,3 +1,4 @@
+// Everything the reports app reads from its environment; nothing else reads `process.env`.
 import { fileURLToPath } from 'node:url';
 import {
   type CommonConfig,
@@ -12,7 +13,6 @@ import {
 } from '@tally/config';
 import { z } from 'zod';
 
-/** Everything the reports app reads from its environment; nothing else reads `process.env`. */
 const schema = z.object({
   ...commonFields,
   ...listenFields('REPORTS', DEFAULTS.ports.reports),

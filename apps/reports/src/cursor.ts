@@ -1,9 +1,7 @@
+// The opaque cursor of /v1/aggregates: the key of the last row of a page (keyset paging, so a page costs the same
+// however deep it is). base64url of JSON, so clients cannot lean on its shape.
 import { QueryError } from './query-params.ts';
 
-/**
- * The opaque cursor of /v1/aggregates: the key of the last row of a page (keyset paging, so a
- * page costs the same however deep it is). base64url of JSON, so clients cannot lean on its shape.
- */
 export interface CursorKey {
   bucket: number;
   user_id?: string;

@@ -1,11 +1,9 @@
+// How far the pipeline has got, per partition of the report topic: what Kafka holds (high watermark), what the
+// consumer group applied to PostgreSQL (next_offset, in the same transaction as the numbers), and the newest event
+// time applied. /v1/freshness and /v1/stream read it.
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 
-/**
- * How far the pipeline has got, per partition of the report topic: what Kafka holds (high
- * watermark), what the consumer group applied to PostgreSQL (next_offset, in the same transaction
- * as the numbers), and the newest event time applied. /v1/freshness and /v1/stream read it.
- */
 export interface PartitionProgress {
   partition: number;
   high_watermark: number;

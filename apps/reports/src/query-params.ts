@@ -1,9 +1,10 @@
+// The query strings of /v1/aggregates and /v1/top, checked.
 import { z } from 'zod';
 import { type Granularity, MAX_RANGE_MS, type Range } from './time-range.ts';
 
 /**
- * The query strings of /v1/aggregates and /v1/top, checked. A bad request answers 400 with one
- * reason per bad parameter, e.g. `{ "error": "invalid query", "fields": { "from": "..." } }`.
+ * A bad query: the request answers 400 with one reason per bad parameter, e.g.
+ * `{ "error": "invalid query", "fields": { "from": "..." } }`.
  */
 export class QueryError extends Error {
   readonly fields: Record<string, string>;

@@ -1,3 +1,4 @@
+// Wires the reports app: a read-only pool, a Kafka admin client for watermarks, the API.
 import { createKafkaClient } from '@tally/kafka';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -13,7 +14,6 @@ export interface RunningReports {
   stop(): Promise<void>;
 }
 
-/** Wires the reports app: a read-only pool, a Kafka admin client for watermarks, the API. */
 export async function startReports(config: ReportsConfig, log: Logger): Promise<RunningReports> {
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,

@@ -1,3 +1,4 @@
+// The reports HTTP API and the dashboard's files. Built without listening; tests use inject().
 import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import fastifyStatic from '@fastify/static';
@@ -12,7 +13,6 @@ import { completeThrough, type Progress } from './pipeline-progress.ts';
 import { parseAggregatesQuery, parseTopQuery, QueryError } from './query-params.ts';
 import { queryTop } from './top.ts';
 
-/** The reports HTTP API and the dashboard's files. Built without listening; tests use inject(). */
 export interface ReportsDeps {
   log: FastifyBaseLogger;
   pool: pg.Pool;

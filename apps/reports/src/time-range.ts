@@ -1,7 +1,5 @@
-/**
- * Time ranges and buckets, in UTC milliseconds. Granularities are whole minutes, hours or days;
- * a requested range is widened to whole buckets, so every bucket in an answer is complete.
- */
+// Time ranges and buckets, in UTC milliseconds. Granularities are whole minutes, hours or days; a requested range
+// is widened to whole buckets, so every bucket in an answer is complete.
 export type Granularity = 'minute' | 'hour' | 'day';
 
 export const BUCKET_MS: Record<Granularity, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };

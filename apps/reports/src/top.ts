@@ -1,13 +1,10 @@
+// GET /v1/top: the heaviest users or actions in a range, by event count or by the sum of values. Whole hours are
+// read from the hourly tables and only the minutes at either edge from aggregates_minute (ranges over 6 hours are
+// widened to whole hours), so a day costs ~24 rows per key rather than ~1,440.
 import type pg from 'pg';
 import type { TopQuery } from './query-params.ts';
 import { splitByHour, widen } from './time-range.ts';
 
-/**
- * GET /v1/top: the heaviest users or actions in a range, by event count or by the sum of values.
- * Whole hours are read from the hourly tables and only the minutes at either edge from
- * aggregates_minute (ranges over 6 hours are widened to whole hours), so a day costs ~24 rows
- * per key rather than ~1,440.
- */
 export interface TopEntry {
   key: string;
   count: number;

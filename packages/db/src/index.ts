@@ -1,3 +1,4 @@
+// @tally/db: Tally's PostgreSQL schema (migrations, row types) and the aggregate SQL the apps and tools share.
 export {
   AGGREGATE_TABLES,
   type AggregateDelta,

@@ -1,3 +1,4 @@
+// Topics the apps and tests create: made when missing, and waited for until every partition has a leader.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';

@@ -1,3 +1,4 @@
+// The consumer's side of the event rules: a decoded event checked against rules.ts (parse-input.ts is the producer's).
 import type { Problem } from './parse-input.ts';
 import type { ReportEvent } from './report-event.generated.ts';
 import {

@@ -1,3 +1,5 @@
+// The report event codec: Confluent wire format over a registry client, the schema registered (or its id looked up)
+// once, and records written with any registered version read into the codec's schema.
 import { COMPATIBILITY, type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { registryStatus, SchemaError } from './errors.ts';

@@ -1,11 +1,9 @@
+// The compatibility gate. BACKWARD, transitively: the newest schema must read records written with every earlier
+// kept version, so a consumer upgraded first never meets a record it cannot read. Checked offline with avsc's
+// resolver, and against what the registry holds.
 import avro from 'avsc';
 import type { SchemaVersion } from './schema-files.ts';
 
-/**
- * The compatibility gate. BACKWARD, transitively: the newest schema must read records written
- * with every earlier kept version, so a consumer upgraded first never meets a record it cannot
- * read. Checked offline with avsc's resolver, and against what the registry holds.
- */
 export function offlineProblems(versions: readonly SchemaVersion[]): string[] {
   const newest = versions[versions.length - 1];
   if (!newest) return ['no schema versions'];

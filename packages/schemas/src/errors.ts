@@ -1,8 +1,5 @@
-/**
- * The one error type of @tally/schemas. Decode failures of a single record are returned as values
- * (the consumer sends the record to the dead-letter topic); only an unreachable registry is
- * thrown, and it is retriable.
- */
+// The one error type of @tally/schemas. Decode failures of a single record are returned as values (the consumer
+// sends the record to the dead-letter topic); only an unreachable registry is thrown, and it is retriable.
 export type SchemaErrorCode =
   /** Too short, or the first byte is not the Confluent magic byte 0. */
   | 'NOT_WIRE_FORMAT'

@@ -1,3 +1,5 @@
+// The producer's side of the event rules: an untrusted JSON input checked against rules.ts and normalised into a
+// ReportEvent, with every problem reported at once.
 import { v7 as uuidv7 } from 'uuid';
 import type { ReportEvent } from './report-event.generated.ts';
 import {

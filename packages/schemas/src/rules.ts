@@ -1,8 +1,6 @@
-/**
- * The constraints on a report event that Avro cannot express. Each check returns the reason a
- * value is wrong, or undefined; both the input parser (producer) and the decoded-event check
- * (consumer) use them, so an event is held to one set of rules wherever it is.
- */
+// The constraints on a report event that Avro cannot express. Each check returns the reason a value is wrong, or
+// undefined; both the input parser (producer) and the decoded-event check (consumer) use them, so an event is held
+// to one set of rules wherever it is.
 export const LIMITS = {
   userIdLength: 128,
   actionLength: 64,

@@ -1,10 +1,8 @@
+// The report event's Avro schemas, one `.avsc` file a version under `avro/report-event/`. They are the one source
+// of truth: the TypeScript types are generated from them, the codec writes the newest, and the compatibility gate
+// holds the newest to every earlier one.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/**
- * The report event's Avro schemas, one `.avsc` file a version under `avro/report-event/`. They are
- * the one source of truth: the TypeScript types are generated from them, the codec writes the
- * newest, and the compatibility gate holds the newest to every earlier one.
- */
 export interface SchemaVersion {
   version: number;
   file: string;

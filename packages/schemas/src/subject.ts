@@ -1,3 +1,4 @@
+// Where a topic's schema lives in the registry, named in one place.
 /**
  * The registry subject a topic's record values are registered under: Kafka's TopicNameStrategy,
  * the default of every Confluent client, so other tools find Tally's schemas where they look.

@@ -1,10 +1,4 @@
-/**
- * Turns the timestamps callers send into UTC epoch milliseconds, or says why it cannot.
- * - `occurred_at`: ISO-8601 with a zone (`2021-01-01T10:00:00Z`, `...+02:00`), or epoch milliseconds.
- * - `timestamp` (what the original reporting code sends): `YYYY-MM-DD HH:MM:SS[.fff]` with no zone,
- *   taken as UTC; ISO-8601 (taken as UTC when it has no zone); or epoch seconds, fractions allowed
- *   (Python's `time.time()`).
- */
+// Turns the timestamps callers send into UTC epoch milliseconds, or says why it cannot.
 export type Parsed = { ok: true; ms: number } | { ok: false; message: string };
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -33,6 +27,7 @@ function zoneOffsetMs(zone: string | undefined): number {
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
 }
 
+/** `occurred_at`: ISO-8601 with a zone (`2021-01-01T10:00:00Z`, `...+02:00`), or epoch milliseconds. */
 export function parseOccurredAt(value: unknown): Parsed {
   if (typeof value === 'number') {
     return Number.isSafeInteger(value) ? { ok: true, ms: value } : { ok: false, message: 'must be whole epoch milliseconds' };
@@ -41,6 +36,10 @@ export function parseOccurredAt(value: unknown): Parsed {
   return { ok: false, message: 'must be an ISO-8601 string with a zone, or epoch milliseconds' };
 }
 
+/**
+ * `timestamp` (what the original reporting code sends): `YYYY-MM-DD HH:MM:SS[.fff]` with no zone, taken as UTC;
+ * ISO-8601 (taken as UTC when it has no zone); or epoch seconds, fractions allowed (Python's `time.time()`).
+ */
 export function parseLegacyTimestamp(value: unknown): Parsed {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return { ok: false, message: 'must be a finite number of epoch seconds' };

@@ -1,3 +1,4 @@
+// The generator behind `*.generated.ts`: TypeScript types rendered from the Avro schemas (scripts/generate-types.ts).
 import type { AvroField, AvroRecordSchema } from './schema-files.ts';
 
 /**

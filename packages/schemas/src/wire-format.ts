@@ -1,7 +1,4 @@
-/**
- * Confluent's wire format: magic byte 0, the schema id as a 4-byte big-endian integer, then the
- * Avro binary body.
- */
+// Confluent's wire format: magic byte 0, the schema id as a 4-byte big-endian integer, then the Avro binary body.
 export const MAGIC_BYTE = 0;
 export const HEADER_LENGTH = 5;
 

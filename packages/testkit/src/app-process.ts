@@ -1,12 +1,10 @@
+// The real producer, consumer and reports app, run as processes from their sources (Node 24 strips the types),
+// so faults are real: SIGKILL, SIGSTOP and SIGTERM reach a whole process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.ts';
 
-/**
- * The real producer, consumer and reports app, run as processes from their sources (Node 24 strips the types),
- * so faults are real: SIGKILL, SIGSTOP and SIGTERM reach a whole process.
- */
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /**

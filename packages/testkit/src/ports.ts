@@ -1,3 +1,4 @@
+// Loopback ports for tests: a free one to hand to an app or a broker, and whether a given one is free.
 import { createServer } from 'node:net';
 
 /** A loopback port nothing listens on right now: bound, noted, released. */

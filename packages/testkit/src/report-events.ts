@@ -1,10 +1,8 @@
+// Realistic report events for load: users drawn uniformly or with a Zipf skew (a few hot users send most events),
+// a set of actions, and a value on some of them. Seeded, so a run repeats.
 import { v7 as uuidv7 } from 'uuid';
 import { seededRandom } from './seeded-random.ts';
 
-/**
- * Realistic report events for load: users drawn uniformly or with a Zipf skew (a few hot users
- * send most events), a set of actions, and a value on some of them. Seeded, so a run repeats.
- */
 export interface GeneratedEvent {
   event_id: string;
   user_id: string;

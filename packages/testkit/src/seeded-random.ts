@@ -1,4 +1,5 @@
-/** mulberry32: a small, fast seeded generator, so a printed seed replays a load or a fault run. */
+// A seeded random source, so a printed seed replays a load or a fault run.
+/** mulberry32: a small, fast seeded generator. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

@@ -1,10 +1,7 @@
+// A TCP proxy the suite owns in front of a shared service (PostgreSQL, the registry): `cut()` drops every
+// connection and stops listening, `restore()` listens again on the same port. The shared service is never stopped.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
-/**
- * A TCP proxy the suite owns in front of a shared service (PostgreSQL, the registry): `cut()`
- * drops every connection and stops listening, `restore()` listens again on the same port. The
- * shared service itself is never stopped.
- */
 export interface TcpProxy {
   port: number;
   cut(): Promise<void>;

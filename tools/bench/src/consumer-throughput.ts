@@ -1,13 +1,11 @@
+// Tally's consumer app on a pre-filled topic: decode, dedup, aggregate, one PostgreSQL transaction per batch with
+// the offsets. Timed from the first applied batch to the last record applied, so the group join is left out (as
+// kafka-consumer-perf-test's fetch rate leaves it out).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AppProcess, startApp, stopApp, waitReady } from '@tally/testkit';
 import { peakRssMiB } from './process-memory.ts';
 import { BROKERS, createDatabase, deleteTopics, newName, REGISTRY_URL, withClient } from './scratch.ts';
 
-/**
- * Tally's consumer app on a pre-filled topic: decode, dedup, aggregate, one PostgreSQL transaction
- * per batch with the offsets. Timed from the first applied batch to the last record applied, so
- * the group join is left out (as kafka-consumer-perf-test's fetch rate leaves it out).
- */
 export interface ConsumeResult {
   recordsPerSec: number;
   seconds: number;

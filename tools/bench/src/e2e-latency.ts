@@ -1,3 +1,5 @@
+// End-to-end latency under load: from a client sending an event over HTTP to the event being counted in
+// aggregates_minute, while `pnpm load` keeps the pipeline at a steady rate.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,14 +9,6 @@ import { peakRssMiB } from './process-memory.ts';
 import { BROKERS, createDatabase, createTopics, deleteTopics, newName, REGISTRY_URL, topicEnd, withClient } from './scratch.ts';
 import { percentile } from './stats.ts';
 
-/**
- * End-to-end latency under load: from a client sending an event over HTTP to the event being
- * counted in aggregates_minute, while `pnpm load` keeps the pipeline at a steady rate.
- *
- * TRICKY: to see one event among thousands per second, each probe gets a minute of its own far in
- * the past (2000-01-01 plus n minutes), so its aggregate row is new and a primary-key range scan
- * finds it cheaply every 10 ms without loading the database the pipeline writes to.
- */
 export interface LatencyResult {
   rate: number;
   p50Ms: number;
@@ -26,6 +20,9 @@ export interface LatencyResult {
   consumerPeakRssMiB: number;
 }
 
+// TRICKY: to see one event among thousands per second, each probe gets a minute of its own far in
+// the past (2000-01-01 plus n minutes), so its aggregate row is new and a primary-key range scan
+// finds it cheaply every 10 ms without loading the database the pipeline writes to.
 const PROBE_EPOCH = Date.UTC(2000, 0, 1);
 const PROBE_EVERY_MS = 50;
 

@@ -1,13 +1,11 @@
+// Tally's HTTP ingest to broker ack: the real producer app, driven as hard as it answers by `pnpm load` in another
+// process (requests of 500 events, 16 in flight). Counts 202s only, and a 202 is sent after acks=all for every
+// event of the request.
 import { join } from 'node:path';
 import { loadSummary } from '@tally/load/process';
 import { ROOT, startApp, stopApp, waitReady } from '@tally/testkit';
 import { BROKERS, createTopics, deleteTopics, newName } from './scratch.ts';
 
-/**
- * Tally's HTTP ingest to broker ack: the real producer app, driven as hard as it answers by
- * `pnpm load` in another process (requests of 500 events, 16 in flight). Counts 202s only, and a
- * 202 is sent after acks=all for every event of the request.
- */
 export interface IngestResult {
   recordsPerSec: number;
   p99Ms: number;

@@ -1,10 +1,8 @@
+// Kafka's own perf tools (kafka-producer-perf-test / kafka-consumer-perf-test), run from the jars the launcher
+// fetched: the ceiling every Tally figure is compared with.
 import { spawn } from 'node:child_process';
 import { type InfraPaths, kafkaToolArgs } from '@tally/launcher';
 
-/**
- * Kafka's own perf tools (kafka-producer-perf-test / kafka-consumer-perf-test), run from the jars
- * the launcher fetched: the ceiling every Tally figure is compared with.
- */
 export interface PerfResult {
   recordsPerSec: number;
   mbPerSec: number;

@@ -1,15 +1,12 @@
+// Tally's producer path without HTTP: generate report events, Avro-encode them in Confluent wire format, and send
+// them with the producer app's kafkajs settings (idempotent, acks=all, one request in flight, Java-compatible
+// murmur2 keyed by user_id, batches of at most 1 MB). Also fills the topic the consumer stages read.
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createReportCodec } from '@tally/schemas/codec';
 import { createEventSource } from '@tally/testkit';
 import { CompressionTypes, type Message, Partitioners } from 'kafkajs';
 import { benchKafka, REGISTRY_URL } from './scratch.ts';
 
-/**
- * Tally's producer path without HTTP: generate report events, Avro-encode them in Confluent wire
- * format, and send them with the producer app's kafkajs settings (idempotent, acks=all, one
- * request in flight, Java-compatible murmur2 keyed by user_id, batches of at most 1 MB).
- * Also fills the topic the consumer stages read.
- */
 export interface ProduceResult {
   recordsPerSec: number;
   mbPerSec: number;

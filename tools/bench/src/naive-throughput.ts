@@ -1,12 +1,10 @@
+// The naive peer on the same pre-filled topic. It is too slow to drain millions of records in a benchmark's time,
+// so its rate is taken over a window once it runs steadily.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BROKERS, createDatabase, newName, REGISTRY_URL, withClient } from './scratch.ts';
 
-/**
- * The naive peer on the same pre-filled topic. It is too slow to drain millions of records in a
- * benchmark's time, so its rate is taken over a window once it runs steadily.
- */
 export interface NaiveResult {
   recordsPerSec: number;
 }

@@ -1,3 +1,4 @@
+// Memory figures for the benchmark table, read from /proc (Linux only).
 import { readFileSync } from 'node:fs';
 
 /** A process's peak resident set (VmHWM) in MiB, as Linux accounts it. */

@@ -1,10 +1,10 @@
+// Databases and topics of the benchmark's own, each run on fresh ones, removed afterwards.
 import { randomUUID } from 'node:crypto';
 import { createTopicAndWait } from '@tally/kafka';
 import { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, urlFor } from '@tally/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
-/** Databases and topics of the benchmark's own, each run on fresh ones, removed afterwards. */
 export const BROKERS = KAFKA_BROKERS;
 export const REGISTRY_URL = SCHEMA_REGISTRY_URL;
 export const databaseUrl = (name: string): string => urlFor(name);

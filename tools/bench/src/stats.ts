@@ -1,4 +1,4 @@
-/** Medians over repeated runs, and the progress line `pnpm bench` prints while it works. */
+// Medians over repeated runs, and the progress line `pnpm bench` prints while it works.
 export function progress(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
 }

@@ -1,4 +1,4 @@
-/** The table `pnpm bench` prints: absolute rates, ratios to Kafka's tools and to the naive peer. */
+// The table `pnpm bench` prints: absolute rates, ratios to Kafka's tools and to the naive peer.
 export interface Row {
   stage: string;
   rate: number;

@@ -1,3 +1,6 @@
+// What every scenario shares: a database, topics and group of its own, a seeded random source, and the final
+// check: wait until the consumers applied everything Kafka holds (lag 0), then compare aggregates_minute with the
+// load ledger per bucket, user and action.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,11 +10,6 @@ import { KAFKA_BROKERS, ROOT, seededRandom, urlFor } from '@tally/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
-/**
- * What every scenario shares: a database, topics and group of its own, a seeded random source,
- * and the final check: wait until the consumers applied everything Kafka holds (lag 0), then
- * compare aggregates_minute with the load ledger per bucket, user and action.
- */
 export interface Scenario {
   name: string;
   seed: number;

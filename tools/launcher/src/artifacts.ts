@@ -1,3 +1,6 @@
+// Fetches the Kafka jars and the Apicurio Registry build from Maven Central with Maven (which checks the
+// repository's own checksums, `-C`), then checks every file against the SHA-256 list committed under
+// infra/checksums/. A folder is only moved into place once it verified, so an interrupted fetch is fetched again.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -5,12 +8,6 @@ import { join } from 'node:path';
 import type { InfraPaths } from './paths.ts';
 import { MAVEN_DEPENDENCY_PLUGIN, MAVEN_DEPENDENCY_PLUGIN_LENIENT } from './versions.ts';
 
-/**
- * Fetches the Kafka jars and the Apicurio Registry build from Maven Central with Maven (which
- * checks the repository's own checksums, `-C`), then checks every file against the SHA-256 list
- * committed under infra/checksums/. A folder is only moved into place once it verified, so an
- * interrupted fetch is simply fetched again.
- */
 export type Artifact = { kind: 'kafka'; version: string } | { kind: 'apicurio'; version: string };
 
 const VERIFIED = '.verified';

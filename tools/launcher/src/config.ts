@@ -1,8 +1,8 @@
+// The launcher's settings: the project's public defaults, overridable from the environment.
 import { DEFAULTS } from '@tally/config';
 import { DEFAULT_BROKER_PORT, DEFAULT_CONTROLLER_PORT } from './kafka.ts';
 import { APICURIO_VERSION, KAFKA_VERSION } from './versions.ts';
 
-/** The launcher's settings: the project's public defaults, overridable from the environment. */
 export interface LauncherConfig {
   /** The app database; the launcher creates it and, beside it, the registry's. */
   databaseUrl: string;

@@ -1,14 +1,13 @@
+// `infra:up --secure`: the files a TLS + SASL/SCRAM broker needs, made once per state folder under `.local/secure/`
+// (mode 0700, never committed): a local CA and a broker certificate made with the JDK's keytool, one SCRAM-SHA-512
+// password per principal, and an env file per app with the four KAFKA_SSL_* / KAFKA_SASL_* variables that app needs.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * `infra:up --secure`: the files a TLS + SASL/SCRAM broker needs, made once per state folder under
- * `.local/secure/` (mode 0700, never committed): a local CA and a broker certificate made with the
- * JDK's keytool, one SCRAM-SHA-512 password per principal, and an env file per app with the four
- * KAFKA_SSL_* / KAFKA_SASL_* variables that app needs.
- *
+ * The principals:
  *   admin             the launcher's own principal (topics, ACLs, inter-broker traffic); super user
  *   tally-producer    may write the report topic
  *   tally-consumer    may read the report topic, use its group, write the dead-letter topic

@@ -1,3 +1,4 @@
+// Running Kafka's own command-line tools from the fetched jars (the bench's perf tests, the launcher's admin commands).
 import { join } from 'node:path';
 import { artifactDir } from './artifacts.ts';
 import type { InfraPaths } from './paths.ts';

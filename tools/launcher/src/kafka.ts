@@ -1,3 +1,6 @@
+// Apache Kafka in KRaft mode, each node a combined broker and controller. One node: broker 127.0.0.1:9092. Three
+// nodes (`--brokers 3`, for fault tests): brokers 9092-9094, controllers 9192-9194 in one quorum, replication
+// factor 3, min.insync.replicas 2.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,11 +12,6 @@ import type { InfraPaths } from './paths.ts';
 import { identityArgs, runningPid, type ServiceSpec } from './processes.ts';
 import { waitUntil } from './wait.ts';
 
-/**
- * Apache Kafka in KRaft mode, each node a combined broker and controller.
- * One node: broker 127.0.0.1:9092. Three nodes (`--brokers 3`, for fault tests): brokers
- * 9092-9094, controllers 9192-9194 in one quorum, replication factor 3, min.insync.replicas 2.
- */
 export interface KafkaLayout {
   version: string;
   brokers: number;

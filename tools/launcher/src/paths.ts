@@ -1,6 +1,6 @@
+// Where the launcher keeps everything it fetches and runs: one ignored folder, `.local/`.
 import { join, resolve } from 'node:path';
 
-/** Where the launcher keeps everything it fetches and runs: one ignored folder, `.local/`. */
 export interface InfraPaths {
   root: string;
   local: string;

@@ -1,3 +1,4 @@
+// Port checks before the launcher starts a service, so a stranger on its port is never taken for it.
 import { connect } from 'node:net';
 
 /** Whether something already accepts connections on 127.0.0.1:port. */

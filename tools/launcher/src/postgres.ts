@@ -1,9 +1,7 @@
+// Tally uses the PostgreSQL already running on the machine; the launcher only checks that it answers and creates
+// Tally's databases in it. It never starts, stops or reconfigures it.
 import pg from 'pg';
 
-/**
- * Tally uses the PostgreSQL already running on the machine; the launcher only checks that it
- * answers and creates Tally's databases in it. It never starts, stops or reconfigures it.
- */
 export function serverUrl(databaseUrl: string, database: string): string {
   const url = new URL(databaseUrl);
   url.pathname = `/${database}`;

@@ -1,14 +1,12 @@
+// A background service the launcher owns: its pid lives in `.local/run/<name>.pid` and its output in
+// `.local/logs/<name>.log`. Every command line carries `-Dtally.service=<name>` and `-Dtally.home=<.local>`, so a
+// pid reused by someone else's process is never mistaken for ours.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InfraPaths } from './paths.ts';
 
-/**
- * A background service the launcher owns: its pid lives in `.local/run/<name>.pid` and its
- * output in `.local/logs/<name>.log`. Every command line carries `-Dtally.service=<name>` and
- * `-Dtally.home=<.local>`, so a pid reused by someone else's process is never mistaken for ours.
- */
 export interface ServiceSpec {
   name: string;
   command: string;

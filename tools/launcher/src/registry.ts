@@ -1,3 +1,9 @@
+// Apicurio Registry 3.x serving the Confluent-compatible API, storing schemas in PostgreSQL so they survive
+// restarts. `@kafkajs/confluent-schema-registry` works against it unmodified:
+// - ids are content ids (the same schema text has one id across subjects, as in Confluent's registry), and
+//   GET /schemas/ids/{id} takes the same ids;
+// - GET /config/{subject} answers 404 for a new subject, so the client's register() sets the subject's
+//   compatibility (PUT /config/{subject}) before registering, and Apicurio enforces it.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS } from '@tally/config';
@@ -5,14 +11,6 @@ import type { InfraPaths } from './paths.ts';
 import { identityArgs, type ServiceSpec } from './processes.ts';
 import { waitUntil } from './wait.ts';
 
-/**
- * Apicurio Registry 3.x serving the Confluent-compatible API, storing schemas in PostgreSQL so
- * they survive restarts. `@kafkajs/confluent-schema-registry` works against it unmodified:
- * - ids are content ids (the same schema text has one id across subjects, as in Confluent's
- *   registry), and GET /schemas/ids/{id} takes the same ids;
- * - GET /config/{subject} answers 404 for a new subject, so the client's register() sets the
- *   subject's compatibility (PUT /config/{subject}) before registering, and Apicurio enforces it.
- */
 export const REGISTRY_PORT = Number(new URL(DEFAULTS.schemaRegistryUrl).port);
 
 export function registryUrl(port = REGISTRY_PORT): string {

@@ -1,3 +1,6 @@
+// `infra:rotate-password <principal>`: a new SCRAM password for an app principal on the running secure broker
+// (Kafka's own ConfigCommand, as admin), then the app's env file rewritten. The old password stops working for new
+// connections at once; restart the app with the new file.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { brokerAddresses } from './kafka.ts';
@@ -5,11 +8,6 @@ import { newSecret, PRINCIPALS, type Principal, prepareSecureFiles, savePassword
 import { kafkaToolArgs } from './kafka-tools.ts';
 import { currentLayout, type Stack } from './stack.ts';
 
-/**
- * `infra:rotate-password <principal>`: a new SCRAM password for an app principal on the running
- * secure broker (Kafka's own ConfigCommand, as admin), then the app's env file rewritten. The old
- * password stops working for new connections at once; restart the app with the new file.
- */
 export function rotatePassword(stack: Stack, principal: string): void {
   if (!(PRINCIPALS as readonly string[]).includes(principal) || principal === 'admin') {
     throw new Error(

@@ -1,3 +1,4 @@
+// The whole local stack: PostgreSQL (checked, never started), Kafka, then the registry.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipelineNames } from '@tally/config';
@@ -13,7 +14,6 @@ import { databaseName, dropDatabases, ensureDatabases, redact, serverUrl } from 
 import { runningPid, startService, stopService, tailLog } from './processes.ts';
 import { REGISTRY_PORT, registrySpec, registryUrl, waitForRegistry } from './registry.ts';
 
-/** The whole local stack: PostgreSQL (checked, never started), Kafka, then the registry. */
 export interface Stack {
   paths: InfraPaths;
   config: LauncherConfig;

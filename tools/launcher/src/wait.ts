@@ -1,3 +1,4 @@
+// Waiting for a service the launcher started: its readiness probe polled until it answers or a deadline passes.
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**

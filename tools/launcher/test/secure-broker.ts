@@ -1,3 +1,4 @@
+// A private `infra:up --secure --only kafka` broker on free ports, in its own state folder, for the secure-broker tests.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,6 @@ import type { Principal } from '../src/kafka-secure.ts';
 
 const run = promisify(execFile);
 
-/** A private `infra:up --secure --only kafka` broker on free ports, in its own state folder. */
 export interface SecureBroker {
   brokers: string[];
   caPem: string;

@@ -1,13 +1,11 @@
+// Exactly what the producer accepted (answered 202), aggregated the way `aggregates_minute` is: per minute bucket,
+// user and action. Resends of an accepted event are counted apart, never in the totals, since the pipeline must
+// count each event_id once.
 import type { GeneratedEvent } from '@tally/testkit';
 import type { LedgerRow } from './compare-ledger.ts';
 
 export type { LedgerRow };
 
-/**
- * Exactly what the producer accepted (answered 202), aggregated the way `aggregates_minute` is:
- * per minute bucket, user and action. Resends of an accepted event are counted apart, never in
- * the totals, since the pipeline must count each event_id once.
- */
 export interface Ledger {
   add(event: GeneratedEvent): void;
   addResends(count: number): void;

@@ -1,11 +1,9 @@
+// Sends events over HTTP at a target rate: requests of `batch` events, started on a fixed schedule, at most
+// `concurrency` at once (past that the run is as fast as the producer answers). Every 202 goes into the ledger; a
+// fraction of events can be resent with an accepted event_id.
 import type { GeneratedEvent } from '@tally/testkit';
 import type { Ledger } from './ledger.ts';
 
-/**
- * Sends events over HTTP at a target rate: requests of `batch` events, started on a fixed
- * schedule, at most `concurrency` at once (past that the run is as fast as the producer answers).
- * Every 202 goes into the ledger; a fraction of events can be resent with an accepted event_id.
- */
 export interface LoadOptions {
   url: string;
   rate: number;

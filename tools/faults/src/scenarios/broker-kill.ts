@@ -1,3 +1,6 @@
+// A 3-broker cluster of the suite's own (RF 3, min ISR 2), started by the project's launcher: one broker killed
+// with SIGKILL under load and restarted. The producer keeps answering 202 only for acknowledged events, and nothing
+// is lost.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +13,6 @@ import { runWithLoad } from './common.ts';
 
 const run = promisify(execFile);
 
-/**
- * A 3-broker cluster of the suite's own (RF 3, min ISR 2), started by the project's launcher: one
- * broker killed with SIGKILL under load and restarted. The producer keeps answering 202 only for
- * acknowledged events, and nothing is lost.
- */
 export async function brokerKill(s: Scenario, basePort: number): Promise<Outcome> {
   const state = mkdtempSync(join(tmpdir(), 'tally-faults-cluster-'));
   const env = {

@@ -1,3 +1,4 @@
+// The frame every fault scenario runs in: the apps' shared environment, and load with a ledger around the faults.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runLoadProcess } from '@tally/load/process';
 import { type AppProcess, startApp, stopApp, waitReady } from '@tally/testkit';

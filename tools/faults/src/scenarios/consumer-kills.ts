@@ -1,9 +1,9 @@
+// kill -9 of a consumer at random moments, at least 20 times, with 2-3 consumers in the group.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stopApp } from '@tally/testkit';
 import type { Outcome, Scenario } from '../scenario.ts';
 import { between, runWithLoad } from './common.ts';
 
-/** kill -9 of a consumer at random moments, at least 20 times, with 2-3 consumers in the group. */
 export function consumerKills(s: Scenario): Promise<Outcome> {
   return runWithLoad(s, {
     consumers: 2,

@@ -1,3 +1,4 @@
+// Client resends (same event_id) and poison produced straight to the topic: resends counted once, dead letters = poison.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Outcome, Scenario } from '../scenario.ts';
@@ -5,7 +6,6 @@ import { runWithLoad } from './common.ts';
 
 const POISON = 60;
 
-/** Client resends (same event_id) and poison produced straight to the topic: resends counted once, dead letters = poison. */
 export function poisonAndResends(s: Scenario): Promise<Outcome> {
   return runWithLoad(s, {
     consumers: 1,

@@ -1,10 +1,10 @@
+// PostgreSQL unavailable for 30 s under load, at a proxy the suite owns (the shared server stays up).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTcpProxy } from '@tally/testkit';
 import type { Outcome, Scenario } from '../scenario.ts';
 
 import { runWithLoad } from './common.ts';
 
-/** PostgreSQL unavailable for 30 s under load, at a proxy the suite owns (the shared server stays up). */
 export async function postgresOutage(s: Scenario): Promise<Outcome> {
   const target = new URL(s.databaseUrl);
   const proxy = await startTcpProxy(Number(target.port || 5432));

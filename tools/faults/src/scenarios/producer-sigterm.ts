@@ -1,9 +1,9 @@
+// The producer stopped with SIGTERM under load: every event it answered 202 is in the totals.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stopApp } from '@tally/testkit';
 import type { Outcome, Scenario } from '../scenario.ts';
 import { runWithLoad } from './common.ts';
 
-/** The producer stopped with SIGTERM under load: every event it answered 202 is in the totals. */
 export function producerSigterm(s: Scenario): Promise<Outcome> {
   return runWithLoad(s, {
     consumers: 1,

@@ -1,3 +1,5 @@
+// The schema registry unreachable under load (at a proxy the suite owns) while a consumer with a cold cache
+// starts: it must wait for the registry, not dead-letter the records.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SCHEMA_REGISTRY_URL, startTcpProxy, stopApp } from '@tally/testkit';
 import type { Outcome, Scenario } from '../scenario.ts';
@@ -6,10 +8,6 @@ import { runWithLoad } from './common.ts';
 
 const REGISTRY_URL = SCHEMA_REGISTRY_URL;
 
-/**
- * The schema registry unreachable under load (at a proxy the suite owns) while a consumer with a
- * cold cache starts: it must wait for the registry, not dead-letter the records.
- */
 export async function registryOutage(s: Scenario): Promise<Outcome> {
   const registry = new URL(REGISTRY_URL);
   const proxy = await startTcpProxy(Number(registry.port));

@@ -1,8 +1,8 @@
+// A consumer frozen with SIGSTOP past its session timeout while the other takes over, then resumed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Outcome, Scenario } from '../scenario.ts';
 import { runWithLoad } from './common.ts';
 
-/** A consumer frozen with SIGSTOP past its session timeout while the other takes over, then resumed. */
 export function zombie(s: Scenario): Promise<Outcome> {
   return runWithLoad(s, {
     consumers: 2,
