@@ -9,11 +9,11 @@ import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConsumerConfig } from './config.ts';
-import { createPool } from './postgres-pool.ts';
 import { createDeadLetterProducer, createDeadLetterWriter } from './dead-letter.ts';
 import { runGroupLoop } from './group-loop.ts';
 import { createBatchHandler } from './handle-batch.ts';
 import { createMetrics } from './metrics.ts';
+import { createPool } from './postgres-pool.ts';
 
 export interface RunningConsumer {
   server: FastifyInstance;

@@ -71,14 +71,25 @@ function layoutDir(paths: InfraPaths, layout: KafkaLayout): string {
   return join(paths.data, `kafka-${layout.version}-${layout.brokers}node-${layout.brokerPort}${suffix}`);
 }
 
+/**
+ * Kafka's Uuid.randomUuid().toString(): 16 random bytes, base64url without padding.
+ * TRICKY: like Kafka, never one that starts with '-': `kafka-storage format -t -abc…` reads the id
+ * as an option and fails (seen in the fault suite's 3-broker start, about 1 run in 64).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Writes each node's config and formats its storage once (KRaft needs a cluster id up front). */
 export function prepareKafka(paths: InfraPaths, layout: KafkaLayout, libs: string, secure?: SecureFiles): ServiceSpec[] {
   const dir = layoutDir(paths, layout);
   mkdirSync(dir, { recursive: true });
   const clusterIdFile = join(dir, 'cluster.id');
   if (!existsSync(clusterIdFile)) {
-    // Kafka's Uuid.toString(): 16 random bytes, base64url without padding.
-    writeFileSync(clusterIdFile, randomBytes(16).toString('base64url'));
+    writeFileSync(clusterIdFile, newClusterId());
   }
   const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
   const classpath = `${join(libs, 'libs')}/*`;
