@@ -7,6 +7,9 @@ import { type Granularity, MAX_RANGE_MS, type Range } from './time-range.ts';
  * `{ "error": "invalid query", "fields": { "from": "..." } }`.
  */
 export class QueryError extends Error {
+  readonly code = 'QUERY_INVALID';
+  /** The same query fails the same way: the client must change it. */
+  readonly retriable = false;
   readonly fields: Record<string, string>;
   constructor(fields: Record<string, string>) {
     super(

@@ -32,14 +32,24 @@ function number(value: string | undefined, fallback: number, name: string, min: 
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: Object.fromEntries(
-      ['url', 'rate', 'duration', 'users', 'skew', 'actions', 'batch', 'concurrency', 'resend', 'seed', 'drain', 'ledger'].map(
-        (name) => [name, { type: 'string' as const }],
-      ),
-    ),
+    options: {
+      url: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      users: { type: 'string' },
+      skew: { type: 'string' },
+      actions: { type: 'string' },
+      batch: { type: 'string' },
+      concurrency: { type: 'string' },
+      resend: { type: 'string' },
+      seed: { type: 'string' },
+      drain: { type: 'string' },
+      ledger: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     args: process.argv.slice(2).filter((arg) => arg !== '--'),
   });
-  if (process.argv.includes('--help')) {
+  if (values.help) {
     console.log(usage);
     return;
   }
