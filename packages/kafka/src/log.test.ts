@@ -99,6 +99,24 @@ const unrelated: LogEntry = {
 };
 
 describe('kafkajsLogCreator', () => {
+  it("turns a new topic's leaderless moment into one warning without a stack", () => {
+    const { lines, write } = harness();
+    const response = (api: string, error: string) => ({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: 't', message: `Response ${api}`, broker: '127.0.0.1:9092', clientId: 'tally-consumer', error },
+    });
+    write(
+      response('Metadata(key: 3, version: 6)', 'This server does not host this topic-partition'),
+      response('ListOffsets(key: 2, version: 3)', 'This server is not the leader for that topic-partition'),
+    );
+    expect(lines.map((line) => [line.level, line.event, line.type])).toEqual([
+      [PINO_WARN, 'kafkajs_partition_leader_not_ready', 'UNKNOWN_TOPIC_OR_PARTITION'],
+    ]);
+    expect(lines[0]?.msg).toContain('partition leader is not ready yet');
+  });
+
   it('turns a coordinator start-up episode into one warning without a stack', () => {
     const { lines, clock, write } = harness();
     write(findCoordinatorResponse(2), findCoordinatorResponse(3), findCoordinatorResponse(4));
@@ -146,7 +164,11 @@ describe('kafkajsLogCreator', () => {
       'KafkaJSGroupCoordinatorNotFound',
     );
     expect(coordinatorNotReady(entry({ error: { type: 'GROUP_COORDINATOR_NOT_AVAILABLE', retriable: false } }))).toBe(undefined);
-    expect(coordinatorNotReady(entry({ error: { type: 'NOT_LEADER_FOR_PARTITION', retriable: true } }))).toBe(undefined);
+    expect(coordinatorNotReady(entry({ error: { type: 'NOT_LEADER_FOR_PARTITION', retriable: true } }))).toBe(
+      'NOT_LEADER_FOR_PARTITION',
+    );
+    // Retriable, but no start-up wait: logged as kafkajs gives it.
+    expect(coordinatorNotReady(entry({ error: { type: 'REQUEST_TIMED_OUT', retriable: true } }))).toBe(undefined);
     // A retry wrapper keeps its cause's message.
     expect(
       coordinatorNotReady(entry({ message: 'Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available' })),
@@ -204,7 +226,7 @@ describe('COORDINATOR_NOT_READY', () => {
     const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as {
       errorCodes: { type: string; code: number; retriable: boolean; message: string }[];
     };
-    for (const known of COORDINATOR_NOT_READY) {
+    for (const { waitingFor: _, ...known } of COORDINATOR_NOT_READY) {
       expect(errorCodes.find((error) => error.code === known.code)).toEqual({ ...known, retriable: true });
     }
   });

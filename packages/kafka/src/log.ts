@@ -1,20 +1,46 @@
 // The logCreator every Tally kafkajs client uses: kafkajs's lines as JSON through pino, secrets
-// scrubbed, and the group coordinator's start-up wait (transient, retried by kafkajs, yet logged by it
-// as errors with stack traces) folded into one warning per episode.
+// scrubbed, and Kafka's start-up waits (the group coordinator loading, a new topic's partitions
+// without a leader yet: transient, retried by kafkajs, yet logged by it as errors with stack
+// traces) folded into one warning per episode.
 import { type LogEntry, type logCreator, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /**
- * Kafka's retriable "the group coordinator is not ready" errors, as kafkajs 2.2.4's protocol table
- * (src/protocol/error.js) names them; Kafka calls code 14 COORDINATOR_LOAD_IN_PROGRESS.
+ * Kafka's retriable "not ready yet" errors of a fresh broker or a just-created topic, as kafkajs
+ * 2.2.4's protocol table (src/protocol/error.js) names them; Kafka calls code 14
+ * COORDINATOR_LOAD_IN_PROGRESS and code 6 NOT_LEADER_OR_FOLLOWER.
  */
 export const COORDINATOR_NOT_READY = [
   {
     type: 'GROUP_LOAD_IN_PROGRESS',
     code: 14,
     message: "The coordinator is loading and hence can't process requests for this group",
+    waitingFor: 'group coordinator',
   },
-  { type: 'GROUP_COORDINATOR_NOT_AVAILABLE', code: 15, message: 'The group coordinator is not available' },
+  {
+    type: 'GROUP_COORDINATOR_NOT_AVAILABLE',
+    code: 15,
+    message: 'The group coordinator is not available',
+    waitingFor: 'group coordinator',
+  },
+  {
+    type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    code: 3,
+    message: 'This server does not host this topic-partition',
+    waitingFor: 'partition leader',
+  },
+  {
+    type: 'LEADER_NOT_AVAILABLE',
+    code: 5,
+    message: 'There is no leader for this topic-partition as we are in the middle of a leadership election',
+    waitingFor: 'partition leader',
+  },
+  {
+    type: 'NOT_LEADER_FOR_PARTITION',
+    code: 6,
+    message: 'This server is not the leader for that topic-partition',
+    waitingFor: 'partition leader',
+  },
 ] as const;
 
 /** kafkajs's own error when no broker could name a coordinator (every FindCoordinator said "not available"). */
@@ -69,9 +95,16 @@ export function kafkajsLogCreator(options: { log: Logger; scrub?: <T>(value: T) 
       if (notReady !== undefined && !episode) {
         episode = { startedAt: at, lastAt: at };
         const { stack: _stack, ...fields } = rest;
+        const waitingFor = COORDINATOR_NOT_READY.find((error) => error.type === notReady)?.waitingFor ?? 'group coordinator';
         log.warn(
-          scrub({ event: 'kafkajs_coordinator_not_ready', namespace, type: notReady, ...fields, kafkajsMessage: message }),
-          `Kafka's group coordinator is not ready yet (${notReady}); kafkajs retries, the repeats are not logged`,
+          scrub({
+            event: waitingFor === 'group coordinator' ? 'kafkajs_coordinator_not_ready' : 'kafkajs_partition_leader_not_ready',
+            namespace,
+            type: notReady,
+            ...fields,
+            kafkajsMessage: message,
+          }),
+          `Kafka's ${waitingFor} is not ready yet (${notReady}); kafkajs retries, the repeats are not logged`,
         );
         return;
       }

@@ -1,5 +1,6 @@
 // Every app's process from start to exit: start it, stop it on SIGTERM or SIGINT within a bound,
 // and exit 1 with the reason when it cannot start, stop cleanly or stop in time.
+import { existsSync } from 'node:fs';
 import { ConfigError } from '@tally/config';
 import type { Logger } from 'pino';
 
@@ -21,8 +22,19 @@ export interface RunOptions {
   stopping?: string;
 }
 
+/**
+ * The app folder's `.env`, when there is one, under what the environment already sets.
+ * NOTE: not `node --env-file-if-exists=.env`: under `--watch` a missing file makes Node 24 abort
+ * with a native stack trace on Ctrl-C (nodejs/node#64821), and it says ".env not found" at every
+ * start.
+ */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
 export function runMain(start: () => Promise<Running>, options: RunOptions): void {
   const { name, stopTimeoutMs } = options;
+  loadDotEnv();
   start().then(
     ({ log, stop }) => {
       let stopping = false;
