@@ -5,7 +5,7 @@ import { type LogEntry, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { secretScrubber } from './client.ts';
-import { COORDINATOR_GRACE_MS, COORDINATOR_NOT_READY, coordinatorNotReady, kafkajsLogCreator } from './log.ts';
+import { kafkajsLogCreator, STARTUP_WAIT_GRACE_MS, STARTUP_WAITS, startupWait } from './log.ts';
 
 type Line = { level: number; msg: string; event: string; [key: string]: unknown };
 
@@ -156,30 +156,24 @@ describe('kafkajsLogCreator', () => {
 
   it('recognises the errors by their structured type or code, and leaves non-retriable ones alone', () => {
     const entry = (fields: Record<string, unknown>) => ({ timestamp: 't', message: 'Something failed', ...fields });
-    expect(coordinatorNotReady(entry({ error: { type: 'GROUP_LOAD_IN_PROGRESS', retriable: true } }))).toBe(
-      'GROUP_LOAD_IN_PROGRESS',
-    );
-    expect(coordinatorNotReady(entry({ code: 15 }))).toBe('GROUP_COORDINATOR_NOT_AVAILABLE');
-    expect(coordinatorNotReady(entry({ error: { name: 'KafkaJSGroupCoordinatorNotFound' } }))).toBe(
-      'KafkaJSGroupCoordinatorNotFound',
-    );
-    expect(coordinatorNotReady(entry({ error: { type: 'GROUP_COORDINATOR_NOT_AVAILABLE', retriable: false } }))).toBe(undefined);
-    expect(coordinatorNotReady(entry({ error: { type: 'NOT_LEADER_FOR_PARTITION', retriable: true } }))).toBe(
-      'NOT_LEADER_FOR_PARTITION',
-    );
+    expect(startupWait(entry({ error: { type: 'GROUP_LOAD_IN_PROGRESS', retriable: true } }))).toBe('GROUP_LOAD_IN_PROGRESS');
+    expect(startupWait(entry({ code: 15 }))).toBe('GROUP_COORDINATOR_NOT_AVAILABLE');
+    expect(startupWait(entry({ error: { name: 'KafkaJSGroupCoordinatorNotFound' } }))).toBe('KafkaJSGroupCoordinatorNotFound');
+    expect(startupWait(entry({ error: { type: 'GROUP_COORDINATOR_NOT_AVAILABLE', retriable: false } }))).toBe(undefined);
+    expect(startupWait(entry({ error: { type: 'NOT_LEADER_FOR_PARTITION', retriable: true } }))).toBe('NOT_LEADER_FOR_PARTITION');
     // Retriable, but no start-up wait: logged as kafkajs gives it.
-    expect(coordinatorNotReady(entry({ error: { type: 'REQUEST_TIMED_OUT', retriable: true } }))).toBe(undefined);
+    expect(startupWait(entry({ error: { type: 'REQUEST_TIMED_OUT', retriable: true } }))).toBe(undefined);
     // A retry wrapper keeps its cause's message.
-    expect(
-      coordinatorNotReady(entry({ message: 'Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available' })),
-    ).toBe('GROUP_COORDINATOR_NOT_AVAILABLE');
-    expect(coordinatorNotReady(entry({ error: 'The group coordinator is not available (or is it?)' }))).toBe(undefined);
+    expect(startupWait(entry({ message: 'Crash: KafkaJSNumberOfRetriesExceeded: The group coordinator is not available' }))).toBe(
+      'GROUP_COORDINATOR_NOT_AVAILABLE',
+    );
+    expect(startupWait(entry({ error: 'The group coordinator is not available (or is it?)' }))).toBe(undefined);
   });
 
   it('logs in full again once an episode outlives the grace period, and warns anew after a pause', () => {
     const { lines, clock, write } = harness();
     write(findCoordinatorResponse(1));
-    for (let waited = 0; waited < COORDINATOR_GRACE_MS; waited += 10_000) {
+    for (let waited = 0; waited < STARTUP_WAIT_GRACE_MS; waited += 10_000) {
       clock.now += 10_000;
       write(findCoordinatorResponse(2));
     }
@@ -192,7 +186,7 @@ describe('kafkajsLogCreator', () => {
     ]);
     expect(lines[1]?.stack).toBe(STACK);
 
-    clock.now += COORDINATOR_GRACE_MS + 1;
+    clock.now += STARTUP_WAIT_GRACE_MS + 1;
     write(findCoordinatorResponse(3), findCoordinatorResponse(4));
     expect(lines.map((line) => line.event)).toEqual([
       'kafkajs_coordinator_not_ready',
@@ -219,14 +213,14 @@ describe('kafkajsLogCreator', () => {
   });
 });
 
-describe('COORDINATOR_NOT_READY', () => {
+describe('STARTUP_WAITS', () => {
   it("matches kafkajs's own protocol error table", () => {
     // NOTE: kafkajs exports no such table; its source file is required directly, to notice a kafkajs
     // upgrade that rewords the messages the text fallback compares against.
     const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as {
       errorCodes: { type: string; code: number; retriable: boolean; message: string }[];
     };
-    for (const { waitingFor: _, ...known } of COORDINATOR_NOT_READY) {
+    for (const { waitingFor: _, ...known } of STARTUP_WAITS) {
       expect(errorCodes.find((error) => error.code === known.code)).toEqual({ ...known, retriable: true });
     }
   });

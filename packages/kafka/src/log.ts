@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
  * 2.2.4's protocol table (src/protocol/error.js) names them; Kafka calls code 14
  * COORDINATOR_LOAD_IN_PROGRESS and code 6 NOT_LEADER_OR_FOLLOWER.
  */
-export const COORDINATOR_NOT_READY = [
+export const STARTUP_WAITS = [
   {
     type: 'GROUP_LOAD_IN_PROGRESS',
     code: 14,
@@ -51,18 +51,18 @@ const COORDINATOR_NOT_FOUND = 'KafkaJSGroupCoordinatorNotFound';
  * __consumer_offsets in seconds, and kafkajs retries at most 30 s apart; past a minute it is no
  * longer a start-up wait, and the errors are logged in full again.
  */
-export const COORDINATOR_GRACE_MS = 60_000;
+export const STARTUP_WAIT_GRACE_MS = 60_000;
 
 /**
- * Names the coordinator-not-ready error a kafkajs log entry reports, or undefined. Structured fields
+ * Names the start-up wait (coordinator loading, partition without a leader) a kafkajs log entry reports, or undefined. Structured fields
  * (`type`, `code`, `retriable`, `name`, on the entry or its `error`) come first.
  */
-export function coordinatorNotReady(entry: LogEntry['log']): string | undefined {
+export function startupWait(entry: LogEntry['log']): string | undefined {
   for (const candidate of [entry, entry.error]) {
     if (candidate === null || typeof candidate !== 'object') continue;
     const { type, code, name, retriable } = candidate as Record<string, unknown>;
     if (retriable === false) continue;
-    const known = COORDINATOR_NOT_READY.find((error) => error.type === type || error.code === code);
+    const known = STARTUP_WAITS.find((error) => error.type === type || error.code === code);
     if (known) return known.type;
     if (name === COORDINATOR_NOT_FOUND) return COORDINATOR_NOT_FOUND;
   }
@@ -73,14 +73,14 @@ export function coordinatorNotReady(entry: LogEntry['log']): string | undefined 
   const text = typeof entry.error === 'string' ? entry.error : undefined;
   const crash = /^Crash: (\w+): (.*)$/s.exec(entry.message);
   if (crash?.[1] === COORDINATOR_NOT_FOUND) return COORDINATOR_NOT_FOUND;
-  return COORDINATOR_NOT_READY.find((error) => error.message === text || error.message === crash?.[2])?.type;
+  return STARTUP_WAITS.find((error) => error.message === text || error.message === crash?.[2])?.type;
 }
 
 /**
  * The kafkajs logCreator: each line through `log` (ERROR as error, WARN as warn, the rest as info)
  * with `scrub` applied. A retriable coordinator-not-ready error opens an episode that logs one warning,
  * without stack; its repeats (and the "Restarting the consumer" line after such a crash) are dropped
- * until any other line is logged, the errors pause for COORDINATOR_GRACE_MS, or the episode outlives
+ * until any other line is logged, the errors pause for STARTUP_WAIT_GRACE_MS, or the episode outlives
  * it. Every other line is logged as kafkajs gave it. One creator per client: the state is the client's.
  */
 export function kafkajsLogCreator(options: { log: Logger; scrub?: <T>(value: T) => T; now?: () => number }): logCreator {
@@ -89,13 +89,13 @@ export function kafkajsLogCreator(options: { log: Logger; scrub?: <T>(value: T) 
     let episode: { startedAt: number; lastAt: number } | undefined;
     return ({ namespace, level, log: entry }) => {
       const { message, ...rest } = entry;
-      const notReady = coordinatorNotReady(entry);
+      const notReady = startupWait(entry);
       const at = now();
-      if (episode && at - episode.lastAt > COORDINATOR_GRACE_MS) episode = undefined;
+      if (episode && at - episode.lastAt > STARTUP_WAIT_GRACE_MS) episode = undefined;
       if (notReady !== undefined && !episode) {
         episode = { startedAt: at, lastAt: at };
         const { stack: _stack, ...fields } = rest;
-        const waitingFor = COORDINATOR_NOT_READY.find((error) => error.type === notReady)?.waitingFor ?? 'group coordinator';
+        const waitingFor = STARTUP_WAITS.find((error) => error.type === notReady)?.waitingFor ?? 'group coordinator';
         log.warn(
           scrub({
             event: waitingFor === 'group coordinator' ? 'kafkajs_coordinator_not_ready' : 'kafkajs_partition_leader_not_ready',
@@ -110,7 +110,7 @@ export function kafkajsLogCreator(options: { log: Logger; scrub?: <T>(value: T) 
       }
       if (episode && (notReady !== undefined || message.startsWith('Restarting the consumer in '))) {
         episode.lastAt = at;
-        if (at - episode.startedAt <= COORDINATOR_GRACE_MS) return;
+        if (at - episode.startedAt <= STARTUP_WAIT_GRACE_MS) return;
       } else {
         episode = undefined;
       }
