@@ -1,14 +1,16 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { DATABASE_URL, SCHEMA_REGISTRY_URL } from '@tally/testkit';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { artifactDir } from '../src/artifacts.ts';
 import { infraPaths } from '../src/paths.ts';
 import { dropDatabases, ensureDatabases, serverUrl } from '../src/postgres.ts';
 import { runningPid, startService, stopService } from '../src/processes.ts';
-import { registrySpec, registryUrl, waitForRegistry } from '../src/registry.ts';
+import { REGISTRY_PORT, registrySpec, registryUrl, waitForRegistry } from '../src/registry.ts';
 import { APICURIO_VERSION } from '../src/versions.ts';
 
 const avro = (name: string, fields: object[]) => JSON.stringify({ type: 'record', name, namespace: 'tally.test', fields });
@@ -18,6 +20,18 @@ const v1 = avro('Visit', [
 ]);
 
 describe('the schema registry', () => {
+  // The compose file's healthcheck is the one check there that needs the real registry to answer.
+  it("answers the compose file's healthcheck request with UP", async () => {
+    const compose = parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'infra', 'docker-compose.yml'), 'utf8')) as {
+      services: { registry: { healthcheck: { test: string[] } } };
+    };
+    const path = /GET (\S+) HTTP/.exec(compose.services.registry.healthcheck.test.join(' '))?.[1];
+    expect(path).toBeDefined();
+    const response = await fetch(`http://127.0.0.1:${REGISTRY_PORT}${path}`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('"UP"');
+  });
+
   it('keeps a schema registered through @kafkajs/confluent-schema-registry across a restart', async () => {
     // A private instance (own port, own database) of what the launcher runs, so that restarting
     // it disturbs no other test.
