@@ -13,11 +13,14 @@ import {
 } from '@tally/config';
 import { z } from 'zod';
 
+/** DEFAULTS.databaseUrl as the read-only role the migrations create. */
+const READER_URL = Object.assign(new URL(DEFAULTS.databaseUrl), { username: 'tally_reports' }).toString();
+
 const schema = z.object({
   ...commonFields,
   ...listenFields('REPORTS', DEFAULTS.ports.reports),
   /** A role that may only SELECT (the migrations create `tally_reports`). */
-  DATABASE_URL: postgresUrl.default('postgres://tally_reports@127.0.0.1:5432/tally'),
+  DATABASE_URL: postgresUrl.default(READER_URL),
   ...reportTopicField,
   /** The consumer group whose progress /v1/freshness reports. */
   ...consumerGroupField,

@@ -1,6 +1,7 @@
 // How far the pipeline has got, per partition of the report topic: what Kafka holds (high watermark), what the
 // consumer group applied to PostgreSQL (next_offset, in the same transaction as the numbers), and the newest event
 // time applied. /v1/freshness and /v1/stream read it.
+import type { ConsumerOffsetRow } from '@tally/db';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 
@@ -31,7 +32,7 @@ export async function readProgress(
   const checkedAt = new Date();
   const [offsets, applied, deadLetters] = await Promise.all([
     deps.admin.fetchTopicOffsets(target.topic),
-    deps.pool.query<{ partition: number; next_offset: string; events_counted: string; newest_occurred_at: Date | null }>(
+    deps.pool.query<Pick<ConsumerOffsetRow, 'partition' | 'next_offset' | 'events_counted' | 'newest_occurred_at'>>(
       `SELECT partition, next_offset, events_counted, newest_occurred_at FROM consumer_offsets
        WHERE consumer_group = $1 AND topic = $2`,
       [target.group, target.topic],

@@ -17,7 +17,7 @@ export const DEFAULTS = {
   reportTopicPartitions: 12,
   deadLetterTopicPartitions: 3,
   host: '127.0.0.1',
-  ports: { producer: 3000, consumer: 3001, reports: 3002, bridge: 3003 },
+  ports: { producer: 3000, consumer: 3001, reports: 3002 },
 } as const;
 
 /** The variables every app reads the same way (Kafka, its TLS/SASL, the log level). */
@@ -33,10 +33,15 @@ export const deadLetterTopicField = { DEAD_LETTER_TOPIC: topicName.default(DEFAU
 export const consumerGroupField = {
   CONSUMER_GROUP: z.string().min(1, 'must not be empty').default(DEFAULTS.consumerGroup),
 };
-/** NOTE: named for the app that created the topic first; every app that may create it reads it. */
-export const partitionsField = {
-  PRODUCER_PARTITIONS: z.coerce.number().int().min(1, 'must be at least 1').max(10_000).default(DEFAULTS.reportTopicPartitions),
-};
+const partitions = z.coerce.number().int().min(1, 'must be at least 1').max(10_000);
+/**
+ * Partitions of the report topic when an app creates it. PRODUCER_PARTITIONS is its older name,
+ * still read (REPORT_TOPIC_PARTITIONS wins when both are set).
+ */
+export const partitionsField = { REPORT_TOPIC_PARTITIONS: partitions.optional(), PRODUCER_PARTITIONS: partitions.optional() };
+type PartitionsEnv = { REPORT_TOPIC_PARTITIONS?: number | undefined; PRODUCER_PARTITIONS?: number | undefined };
+const partitionsOf = (parsed: PartitionsEnv): number =>
+  parsed.REPORT_TOPIC_PARTITIONS ?? parsed.PRODUCER_PARTITIONS ?? DEFAULTS.reportTopicPartitions;
 
 /** `<APP>_PORT` and `<APP>_HOST` of an app's HTTP server. */
 export function listenFields<P extends string>(prefix: P, defaultPort: number) {
@@ -74,7 +79,7 @@ export function reportEventConfig(parsed: z.output<z.ZodObject<typeof reportEven
     ...commonConfig(parsed),
     schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
     reportTopic: parsed.REPORT_TOPIC,
-    partitions: parsed.PRODUCER_PARTITIONS,
+    partitions: partitionsOf(parsed),
   };
 }
 
@@ -112,6 +117,6 @@ export function pipelineNames(env: Record<string, string | undefined>): Pipeline
     reportTopic: parsed.REPORT_TOPIC,
     deadLetterTopic: parsed.DEAD_LETTER_TOPIC,
     consumerGroup: parsed.CONSUMER_GROUP,
-    partitions: parsed.PRODUCER_PARTITIONS,
+    partitions: partitionsOf(parsed),
   };
 }

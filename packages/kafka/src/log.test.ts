@@ -5,7 +5,7 @@ import { type LogEntry, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { secretScrubber } from './client.ts';
-import { kafkajsLogCreator, STARTUP_WAIT_GRACE_MS, STARTUP_WAITS, startupWait } from './log.ts';
+import { kafkajsLogCreator, STARTUP_WAIT_GRACE_MS, STARTUP_WAITS, STARTUP_WINDOW_MS, startupWait } from './log.ts';
 
 type Line = { level: number; msg: string; event: string; [key: string]: unknown };
 
@@ -223,5 +223,17 @@ describe('STARTUP_WAITS', () => {
     for (const { waitingFor: _, ...known } of STARTUP_WAITS) {
       expect(errorCodes.find((error) => error.code === known.code)).toEqual({ ...known, retriable: true });
     }
+  });
+});
+
+describe('kafkajsLogCreator after start-up', () => {
+  it("logs a client's later coordinator and leader errors as kafkajs gives them: a failover is no start-up wait", () => {
+    const { lines, clock, write } = harness();
+    clock.now += STARTUP_WINDOW_MS + 1;
+    write(findCoordinatorResponse(2), findCoordinatorResponse(3));
+    expect(lines.map((line) => [line.level, line.event])).toEqual([
+      [PINO_ERROR, 'kafkajs_log'],
+      [PINO_ERROR, 'kafkajs_log'],
+    ]);
   });
 });

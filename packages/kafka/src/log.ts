@@ -54,6 +54,12 @@ const COORDINATOR_NOT_FOUND = 'KafkaJSGroupCoordinatorNotFound';
 export const STARTUP_WAIT_GRACE_MS = 60_000;
 
 /**
+ * How long after a client is made its waits count as start-up. Later, the same errors are a broker
+ * failing over or a topic gone, and are logged as kafkajs gives them.
+ */
+export const STARTUP_WINDOW_MS = 300_000;
+
+/**
  * Names the start-up wait (coordinator loading, partition without a leader) a kafkajs log entry reports, or undefined. Structured fields
  * (`type`, `code`, `retriable`, `name`, on the entry or its `error`) come first.
  */
@@ -86,11 +92,12 @@ export function startupWait(entry: LogEntry['log']): string | undefined {
 export function kafkajsLogCreator(options: { log: Logger; scrub?: <T>(value: T) => T; now?: () => number }): logCreator {
   const { log, scrub = (value) => value, now = Date.now } = options;
   return () => {
+    const createdAt = now();
     let episode: { startedAt: number; lastAt: number } | undefined;
     return ({ namespace, level, log: entry }) => {
       const { message, ...rest } = entry;
-      const notReady = startupWait(entry);
       const at = now();
+      const notReady = at - createdAt <= STARTUP_WINDOW_MS ? startupWait(entry) : undefined;
       if (episode && at - episode.lastAt > STARTUP_WAIT_GRACE_MS) episode = undefined;
       if (notReady !== undefined && !episode) {
         episode = { startedAt: at, lastAt: at };

@@ -23,13 +23,14 @@ export interface RunOptions {
 }
 
 /**
- * The app folder's `.env`, when there is one, under what the environment already sets.
+ * The file TALLY_DOTENV names (the apps' dev and start scripts name their folder's `.env`), when it
+ * exists, under what the environment already sets; unset, nothing is read.
  * NOTE: not `node --env-file-if-exists=.env`: under `--watch` a missing file makes Node 24 abort
  * with a native stack trace on Ctrl-C (nodejs/node#64821), and it says ".env not found" at every
  * start.
  */
-export function loadDotEnv(file = '.env'): void {
-  if (existsSync(file)) process.loadEnvFile(file);
+export function loadDotEnv(file = process.env.TALLY_DOTENV): void {
+  if (file && existsSync(file)) process.loadEnvFile(file);
 }
 
 export function runMain(start: () => Promise<Running>, options: RunOptions): void {

@@ -105,7 +105,8 @@ describe('the dashboard', () => {
       const shown = (await page.getByTestId('tile-ingested').textContent())?.replaceAll(',', '') ?? '';
       return Number.parseFloat(shown) > 0 ? shown : undefined;
     });
-    expect((await load).exitCode).toBe(0);
+    const loaded = await load;
+    expect(loaded.exitCode, `pnpm load failed:\n${loaded.stderr}`).toBe(0);
 
     // Once everything is applied, the next refresh must show exactly the database's numbers.
     const end = await eventually(

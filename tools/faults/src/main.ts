@@ -97,7 +97,6 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-process.removeAllListeners('warning');
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -1,5 +1,5 @@
 // Records which partition Kafka's own Java client picks for a set of keys, so the producer's
-// partitioner can be held to it (apps/producer/src/partitioner.test.ts).
+// partitioner can be held to it (apps/producer/src/ingest/partitioner.test.ts).
 //
 //   pnpm infra:up && pnpm --filter @tally/launcher partition-vectors
 //
@@ -11,13 +11,14 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipelineNames } from '@tally/config';
 import { createTopicAndWait } from '@tally/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { launcherConfig } from '../src/config.ts';
 import { kafkaToolArgs } from '../src/kafka-tools.ts';
 import { infraPaths } from '../src/paths.ts';
 
-const BROKERS = ['127.0.0.1:9092'];
+const BROKERS = pipelineNames(process.env).kafkaBrokers;
 const PARTITION_COUNTS = [12, 7];
 const paths = infraPaths();
 const { kafkaVersion } = launcherConfig();
@@ -94,7 +95,6 @@ async function main(): Promise<void> {
   console.log(`wrote ${cases.length} cases to ${file}`);
 }
 
-process.removeAllListeners('warning');
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

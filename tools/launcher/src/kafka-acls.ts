@@ -1,6 +1,6 @@
 // Topics and least-privilege ACLs for the secure broker, from the pipeline's names (@tally/config).
 
-import type { PipelineNames } from '@tally/config';
+import { DEFAULTS, type PipelineNames } from '@tally/config';
 import { createTopicAndWait } from '@tally/kafka';
 import kafkajs, { type AclEntry, type Admin } from 'kafkajs';
 
@@ -30,8 +30,12 @@ export function pipelineGrants(names: PipelineNames): Grant[] {
 /** The apps may not create topics, so the launcher (as admin) creates them, then grants access. */
 export async function provisionPipeline(admin: Admin, names: PipelineNames): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  for (const topic of [names.reportTopic, names.deadLetterTopic]) {
-    if (!existing.has(topic)) await createTopicAndWait(admin, topic, names.partitions);
+  const topics = [
+    [names.reportTopic, names.partitions],
+    [names.deadLetterTopic, DEFAULTS.deadLetterTopicPartitions],
+  ] as const;
+  for (const [topic, partitions] of topics) {
+    if (!existing.has(topic)) await createTopicAndWait(admin, topic, partitions);
   }
   const acl: AclEntry[] = pipelineGrants(names).flatMap(([principal, resourceType, resourceName, operations]) =>
     operations.map((operation) => ({

@@ -3,12 +3,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULTS } from '@tally/config';
 import { createEventSource, seededRandom } from '@tally/testkit';
 import { createLedger } from './ledger.ts';
 import { type LoadSummary, runLoad } from './runner.ts';
 
+const DEFAULT_URL = `http://${DEFAULTS.host}:${DEFAULTS.ports.producer}/v1/events`;
+
 const usage = `usage: pnpm load [options]
-  --url URL            ingest endpoint (default http://127.0.0.1:3000/v1/events)
+  --url URL            ingest endpoint (default ${DEFAULT_URL})
   --rate N             events per second (default 5000)
   --duration S         seconds (default 10)
   --users N            distinct users (default 1000)
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   }
   const seed = number(values.seed, 1, 'seed', 0);
   const options = {
-    url: values.url ?? 'http://127.0.0.1:3000/v1/events',
+    url: values.url ?? DEFAULT_URL,
     rate: number(values.rate, 5_000, 'rate', 1),
     durationSeconds: number(values.duration, 10, 'duration', 1),
     batch: number(values.batch, 100, 'batch', 1, 1_000),

@@ -1,13 +1,14 @@
 // One batch of one partition, applied to PostgreSQL in one transaction, step by step: lock the
 // partition's offset row and skip what is already applied (fence.ts), drop resent event ids
 // (dedupe.ts), upsert the aggregate deltas as a set (upsert.ts), remember the ids, record the dead
-// letters and move next_offset (offsets.ts). The locked offset row is the fence: a consumer that
+// letters (dead-letters.ts) and move next_offset (offsets.ts). The locked offset row is the fence: a consumer that
 // lost the partition and wakes up late finds next_offset past its records and applies nothing.
 import type pg from 'pg';
 import type { GoodRecord, PoisonRecord } from '../decode-batch.ts';
+import { recordDeadLetters } from './dead-letters.ts';
 import { dedupe, rememberCounted } from './dedupe.ts';
 import { fence } from './fence.ts';
-import { moveOffset, recordDeadLetters } from './offsets.ts';
+import { moveOffset } from './offsets.ts';
 import { upsertAggregates } from './upsert.ts';
 
 export interface BatchToApply {

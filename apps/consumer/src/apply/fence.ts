@@ -1,6 +1,7 @@
 // Step 1 of applying a batch: lock the partition's row in consumer_offsets (creating it the first
 // time) and decide from its next_offset what of the batch is left to apply. The row stays locked
 // until the transaction ends, so two owners of one partition apply one after the other.
+import type { ConsumerOffsetRow } from '@tally/db';
 import type pg from 'pg';
 import type { GoodRecord, PoisonRecord } from '../decode-batch.ts';
 import type { ApplyOutcome, BatchToApply } from './apply-batch.ts';
@@ -18,7 +19,7 @@ export async function fence(client: pg.ClientBase, batch: BatchToApply): Promise
     'INSERT INTO consumer_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
     [...key, String(batch.firstOffset)],
   );
-  const { rows } = await client.query<{ next_offset: string }>(
+  const { rows } = await client.query<Pick<ConsumerOffsetRow, 'next_offset'>>(
     'SELECT next_offset FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
     key,
   );
