@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'status':
-      return status(stack) ? 0 : 3;
+      return (await status(stack)) ? 0 : 3;
     case 'pin': {
       const [kind, version] = rest;
       if ((kind !== 'kafka' && kind !== 'apicurio') || !version) break;

@@ -1,10 +1,10 @@
 // Port checks before the launcher starts a service, so a stranger on its port is never taken for it.
 import { connect } from 'node:net';
 
-/** Whether something already accepts connections on 127.0.0.1:port. */
-export function portInUse(port: number): Promise<boolean> {
+/** Whether something already accepts connections on host:port (127.0.0.1 unless said). */
+export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     const done = (inUse: boolean) => {
       socket.destroy();
       resolve(inUse);
