@@ -1,7 +1,7 @@
-// The reports API: the one place that knows its paths. Its answer types come from the app itself.
-import type { AggregatesPage, FreshnessAnswer, StreamFrame, TopAnswer } from '@tally/reports/api';
+// The reports API: the one place that knows its paths. Its answer types come from its contract, @tally/reports-api.
+import type { AggregatesPage, FreshnessAnswer, StreamFrame, TopAnswer } from '@tally/reports-api';
 
-export type { AggregateRow, AggregatesPage, StreamFrame } from '@tally/reports/api';
+export type { AggregateRow, AggregatesPage, StreamFrame } from '@tally/reports-api';
 
 async function get<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
   const query = new URLSearchParams(

@@ -1,33 +1,11 @@
 // GET /v1/aggregates: count, sum, min, max and avg per bucket (and per user and/or action), rolled up in PostgreSQL.
 // Minutes come from aggregates_minute; hours and days from aggregates_hour, or from aggregates_hour_per_action when no
 // user is asked for; the consumer keeps all of them in the same transaction. Rows in key order, a page at a time.
+import type { AggregateRow, AggregatesPage } from '@tally/reports-api';
 import type pg from 'pg';
 import { type CursorKey, decodeCursor, encodeCursor } from './cursor.ts';
 import type { AggregatesQuery } from './query-params.ts';
 import { widen } from './time-range.ts';
-
-export interface AggregateRow {
-  bucket_start: string;
-  user_id?: string;
-  action?: string;
-  count: number;
-  /** Over the events that carried a value; null when none did. */
-  sum: number | null;
-  min: number | null;
-  max: number | null;
-  avg: number | null;
-}
-
-export interface AggregatesPage {
-  granularity: AggregatesQuery['granularity'];
-  /** The range answered: the one asked for, widened to whole buckets. */
-  from: string;
-  to: string;
-  group_by: string[];
-  rows: AggregateRow[];
-  /** Pass as `cursor` for the next page; null on the last one. */
-  next_cursor: string | null;
-}
 
 const BUCKET_SQL = {
   minute: { table: 'aggregates_minute', bucket: 'bucket_start' },

@@ -1,5 +1,6 @@
 // Everything the reports app reads from its environment; nothing else reads `process.env`.
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import {
   type CommonConfig,
   commonConfig,
@@ -24,7 +25,7 @@ const schema = z.object({
   ...reportTopicField,
   /** The consumer group whose progress /v1/freshness reports. */
   ...consumerGroupField,
-  /** The built dashboard (`pnpm --filter @tally/dashboard build`), served at `/`. */
+  /** The built dashboard (`pnpm --filter @tally/dashboard build`), served at `/`; defaults to @tally/dashboard's dist/. */
   REPORTS_DASHBOARD_DIR: z.string().min(1).optional(),
 });
 
@@ -46,6 +47,12 @@ export function loadConfig(env: Record<string, string | undefined>): ReportsConf
     ...commonConfig(parsed),
     reportTopic: parsed.REPORT_TOPIC,
     consumerGroup: parsed.CONSUMER_GROUP,
-    dashboardDir: parsed.REPORTS_DASHBOARD_DIR ?? fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
+    dashboardDir: parsed.REPORTS_DASHBOARD_DIR ?? builtDashboard(),
   };
+}
+
+/** The dashboard's dist/, found through the package (a dependency) from src/ and dist/ alike. */
+function builtDashboard(): string {
+  // NOTE: @tally/dashboard has no exports map, so its package.json resolves; only the folder is wanted.
+  return join(dirname(createRequire(import.meta.url).resolve('@tally/dashboard/package.json')), 'dist');
 }

@@ -1,17 +1,9 @@
 // GET /v1/stream: Server-Sent Events, one `progress` event a second with the per-second deltas of what was ingested
 // into Kafka, applied and counted, plus lag and dead letters. One poller serves every client (one read a second,
 // however many dashboards are open) and runs only while some client listens.
+import type { StreamFrame } from '@tally/reports-api';
 import type { Logger } from 'pino';
 import type { Progress } from './pipeline-progress.ts';
-
-export interface StreamFrame {
-  at: string;
-  ingested_per_s: number;
-  applied_per_s: number;
-  counted_per_s: number;
-  lag: number;
-  dead_letters: number;
-}
 
 export interface LiveStream {
   subscribe(send: (frame: StreamFrame) => void): () => void;

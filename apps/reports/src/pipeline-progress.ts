@@ -2,17 +2,9 @@
 // consumer group applied to PostgreSQL (next_offset, in the same transaction as the numbers), and the newest event
 // time applied. /v1/freshness and /v1/stream read it.
 import type { ConsumerOffsetRow } from '@tally/db';
+import type { PartitionProgress } from '@tally/reports-api';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
-
-export interface PartitionProgress {
-  partition: number;
-  high_watermark: number;
-  applied_offset: number | null;
-  lag: number;
-  events_counted: number;
-  newest_occurred_at: string | null;
-}
 
 export interface Progress {
   checked_at: string;

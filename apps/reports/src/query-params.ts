@@ -1,6 +1,7 @@
 // The query strings of /v1/aggregates and /v1/top, checked.
+import type { Granularity, TopBy, TopMetric } from '@tally/reports-api';
 import { z } from 'zod';
-import { type Granularity, MAX_RANGE_MS, type Range } from './time-range.ts';
+import { MAX_RANGE_MS, type Range } from './time-range.ts';
 
 /**
  * A bad query: the request answers 400 with one reason per bad parameter, e.g.
@@ -85,8 +86,8 @@ export interface AggregatesQuery extends Range {
 }
 
 export interface TopQuery extends Range {
-  by: 'user' | 'action';
-  metric: 'count' | 'sum';
+  by: TopBy;
+  metric: TopMetric;
   userId?: string;
   action?: string;
   limit: number;

@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import fastifyStatic from '@fastify/static';
+import type { FreshnessAnswer } from '@tally/reports-api';
 import { addHealthRoutes, readinessOf } from '@tally/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { queryAggregates } from './aggregates.ts';
-import type { FreshnessAnswer } from './api-types.ts';
 import type { LiveStream } from './live-stream.ts';
 import { completeThrough, type Progress } from './pipeline-progress.ts';
 import { parseAggregatesQuery, parseTopQuery, QueryError } from './query-params.ts';

@@ -1,6 +1,6 @@
 // Time ranges and buckets, in UTC milliseconds. Granularities are whole minutes, hours or days; a requested range
 // is widened to whole buckets, so every bucket in an answer is complete.
-export type Granularity = 'minute' | 'hour' | 'day';
+import type { Granularity } from '@tally/reports-api';
 
 export const BUCKET_MS: Record<Granularity, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 

@@ -1,23 +1,10 @@
 // GET /v1/top: the heaviest users or actions in a range, by event count or by the sum of values. Whole hours are
 // read from the hourly tables and only the minutes at either edge from aggregates_minute (ranges over 6 hours are
 // widened to whole hours), so a day costs ~24 rows per key rather than ~1,440.
+import type { TopAnswer, TopEntry } from '@tally/reports-api';
 import type pg from 'pg';
 import type { TopQuery } from './query-params.ts';
 import { splitByHour, widen } from './time-range.ts';
-
-export interface TopEntry {
-  key: string;
-  count: number;
-  sum: number | null;
-}
-
-export interface TopAnswer {
-  by: TopQuery['by'];
-  metric: TopQuery['metric'];
-  from: string;
-  to: string;
-  entries: TopEntry[];
-}
 
 export async function queryTop(pool: pg.Pool, query: TopQuery): Promise<TopAnswer> {
   // NOTE: past 6 hours a range is widened to whole hours, so only hourly rows are read.
