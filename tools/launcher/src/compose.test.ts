@@ -117,7 +117,8 @@ describe('infra/docker-compose.yml', () => {
     expect([kafka.environment.BROKER_PORT, kafka.environment.CONTROLLER_PORT]).toEqual([9092, 9192]);
     // The same folder the launcher's --secure writes (.local/secure), seen from the host and the container.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own interpolation, not JavaScript's
-    expect(kafka.environment.HOST_SECURE_DIR).toBe('${PWD}/.local/secure');
-    expect(kafka.volumes).toContain(`../.local/secure:${kafka.environment.SECURE_DIR}`);
+    expect(kafka.environment.HOST_SECURE_DIR).toBe('${TALLY_SECURE_DIR:-${PWD}/.local/secure}');
+    expect(kafka.volumes).toContain(`../.local:${kafka.environment.LOCAL_DIR}`);
+    expect(kafka.environment.SECURE_DIR).toBe(`${kafka.environment.LOCAL_DIR}/secure`);
   });
 });
