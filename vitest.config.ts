@@ -34,6 +34,9 @@ export default defineConfig({
   resolve: { conditions: ['development'] },
   ssr: { resolve: { conditions: ['development'] } },
   test: {
+    // NOTE: integration tests mostly wait on Kafka and PostgreSQL, so more files than cores run at
+    // once (the default, one fewer than the cores, is a single worker on a 2-core machine).
+    maxWorkers: 3,
     projects: [
       {
         extends: true,
