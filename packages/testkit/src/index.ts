@@ -9,5 +9,6 @@ export { createTopic, deleteTopics, produceEvents, produceRaw, testKafka, testRe
 export { readKeyValueFile } from './key-value-file.ts';
 export { freePort, isPortFree } from './ports.ts';
 export { createEventSource, type EventMix, type GeneratedEvent } from './report-events.ts';
+export { type Finished, runToEnd } from './run-to-end.ts';
 export { seededRandom } from './seeded-random.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

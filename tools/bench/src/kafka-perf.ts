@@ -1,7 +1,8 @@
 // Kafka's own perf tools (kafka-producer-perf-test / kafka-consumer-perf-test), run from the jars the launcher
 // fetched: the ceiling every Tally figure is compared with.
-import { spawn } from 'node:child_process';
+
 import { type InfraPaths, kafkaToolArgs } from '@tally/launcher';
+import { runToEnd } from '@tally/testkit';
 
 export interface PerfResult {
   recordsPerSec: number;
@@ -9,24 +10,15 @@ export interface PerfResult {
   p99Ms?: number;
 }
 
-function java(paths: InfraPaths, kafkaVersion: string, mainClass: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-Xmx512m', ...kafkaToolArgs(paths, kafkaVersion), mainClass, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${mainClass} exited with ${code}:\n${err.slice(-2000)}`)),
-    );
-  });
+async function java(paths: InfraPaths, kafkaVersion: string, mainClass: string, args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runToEnd('java', [
+    '-Xmx512m',
+    ...kafkaToolArgs(paths, kafkaVersion),
+    mainClass,
+    ...args,
+  ]);
+  if (code !== 0) throw new Error(`${mainClass} exited with ${code}:\n${stderr.slice(-2000)}`);
+  return stdout;
 }
 
 /** `N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50, p95, p99, p99.9` */

@@ -1,7 +1,7 @@
 // `pnpm load` and `pnpm check:ledger` as processes of their own (load gets its own core and can be
 // killed alone), for the fault suite, the benchmark and the browser test.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { runToEnd } from '@tally/testkit';
 import type { LoadSummary } from './runner.ts';
 
 export type { LoadSummary };
@@ -59,39 +59,23 @@ function args(o: LoadOptions): string[] {
  * killed producer, say); the ledger holds exactly the 202s, which is what numbers are checked
  * against, so it rejects only when no ledger was written.
  */
-export function runLoadProcess(options: LoadOptions): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args(options), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      try {
-        const ledger = JSON.parse(readFileSync(options.ledger, 'utf8')) as {
-          accepted: number;
-          resends: number;
-          summary: { unavailable: number; abandoned: number };
-        };
-        resolve({
-          summary: lastJsonLine(out),
-          exitCode: code,
-          accepted: ledger.accepted,
-          resends: ledger.resends,
-          unavailable: ledger.summary.unavailable,
-          abandoned: ledger.summary.abandoned,
-          stderr: err.slice(-2_000),
-        });
-      } catch {
-        reject(new Error(`pnpm load exited with ${code} and wrote no ledger:\n${err.slice(-2_000)}`));
-      }
-    });
-  });
+export async function runLoadProcess(options: LoadOptions): Promise<LoadResult> {
+  const { code, stdout, stderr } = await runToEnd(process.execPath, args(options));
+  let ledger: { accepted: number; resends: number; summary: { unavailable: number; abandoned: number } };
+  try {
+    ledger = JSON.parse(readFileSync(options.ledger, 'utf8'));
+  } catch {
+    throw new Error(`pnpm load exited with ${code} and wrote no ledger:\n${stderr.slice(-2_000)}`);
+  }
+  return {
+    summary: lastJsonLine(stdout),
+    exitCode: code,
+    accepted: ledger.accepted,
+    resends: ledger.resends,
+    unavailable: ledger.summary.unavailable,
+    abandoned: ledger.summary.abandoned,
+    stderr: stderr.slice(-2_000),
+  };
 }
 
 /** The summary, for callers that need one (the benchmark): fails when the run printed none. */
@@ -110,17 +94,10 @@ function lastJsonLine(out: string): LoadSummary | undefined {
 }
 
 /** `pnpm check:ledger` against a database: its exit code and what it printed. */
-export function runCheckLedger(ledgerFile: string, databaseUrl: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=development', CHECK, ledgerFile], {
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, output: text }));
+export async function runCheckLedger(ledgerFile: string, databaseUrl: string): Promise<{ code: number | null; output: string }> {
+  const { code, stdout, stderr } = await runToEnd(process.execPath, ['--conditions=development', CHECK, ledgerFile], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
   });
+  if (stderr) process.stderr.write(stderr);
+  return { code, output: stdout };
 }
