@@ -34,6 +34,7 @@ REPORT_TOPIC=${REPORT_TOPIC:-report-events}
 DEAD_LETTER_TOPIC=${DEAD_LETTER_TOPIC:-report-events.dlq}
 CONSUMER_GROUP=${CONSUMER_GROUP:-tally-aggregator}
 PARTITIONS=${PARTITIONS:-12}
+DEAD_LETTER_PARTITIONS=${DEAD_LETTER_PARTITIONS:-3}
 BROKER_DN="CN=tally-kafka-broker"
 PRINCIPALS=(admin tally-producer tally-consumer tally-reports)
 # Every file this script writes in $SECURE_DIR (the launcher writes the same names, less keytool.log).
@@ -188,8 +189,9 @@ for p in "${PRINCIPALS[@]:1}"; do
   admin_tool kafka.admin.ConfigCommand --alter --entity-type users --entity-name "$p" \
     --add-config "SCRAM-SHA-512=[iterations=4096,password=$(password_of "$p")]" > /dev/null
 done
-for topic in "$REPORT_TOPIC" "$DEAD_LETTER_TOPIC"; do
-  admin_tool org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "$topic" --partitions "$PARTITIONS" > /dev/null
+for topic_partitions in "$REPORT_TOPIC:$PARTITIONS" "$DEAD_LETTER_TOPIC:$DEAD_LETTER_PARTITIONS"; do
+  admin_tool org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "${topic_partitions%:*}" \
+    --partitions "${topic_partitions##*:}" > /dev/null
 done
 # kafka-acls: org.apache.kafka.tools.AclCommand since Kafka 4.0, kafka.admin.AclCommand before.
 acl_class=org.apache.kafka.tools.AclCommand
