@@ -4,7 +4,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { secureDir } from './kafka-secure.ts';
 import { portInUse } from './ports.ts';
+import type { Stack } from './stack.ts';
 
 /** What answers at an address: nothing, the expected service, or something else. */
 export type Found = { kind: 'nothing' } | { kind: 'service'; detail: string } | { kind: 'stranger'; detail: string };
@@ -100,4 +102,48 @@ export function repairCaPaths(dir: string): string[] {
     repaired.push(file);
   }
   return repaired;
+}
+
+/**
+ * A Kafka that answers where the apps will look, not started by this launcher (docker compose,
+ * say): used as it is. Refuses a port held by something that does not answer as Kafka.
+ */
+export async function adoptKafka(stack: Stack): Promise<boolean> {
+  const { config, paths, log } = stack;
+  const where = config.kafkaBrokers.join(',');
+  const found = await probeKafka(config.kafkaBrokers, secureProbeSettings(secureDir(paths.local)));
+  if (found.kind === 'stranger')
+    throw new Error(
+      `kafka: ${where} is in use, but not by a Kafka that answers (${found.detail}); stop what holds it (see \`ss -ltnp\`), or set TALLY_KAFKA_PORT to run Tally's own Kafka on another port (a Kafka still starting, in docker compose say, answers like this too: \`docker compose … up -d --wait\` waits until it is ready)`,
+    );
+  if (found.kind === 'nothing') {
+    if (config.kafkaElsewhere)
+      throw new Error(
+        `kafka: nothing answers at KAFKA_BROKERS=${where}; start it there, or unset KAFKA_BROKERS to let the launcher run Kafka`,
+      );
+    return false;
+  }
+  log(`kafka      using the Kafka at ${where} (not started by Tally; ${found.detail})`);
+  for (const file of repairCaPaths(secureDir(paths.local))) log(`kafka      pointed ${file} at this checkout's ca.pem`);
+  return true;
+}
+
+/** Likewise for the schema registry at SCHEMA_REGISTRY_URL. */
+export async function adoptRegistry(stack: Stack): Promise<boolean> {
+  const { config, log } = stack;
+  const url = config.schemaRegistryUrl;
+  const found = await probeRegistry(url);
+  if (found.kind === 'stranger')
+    throw new Error(
+      `registry: ${url} is in use, but not by a schema registry (${found.detail}); stop what holds it (see \`ss -ltnp\`)`,
+    );
+  if (found.kind === 'nothing') {
+    if (config.registryElsewhere)
+      throw new Error(
+        `registry: nothing answers at SCHEMA_REGISTRY_URL=${url}; start it there, or unset SCHEMA_REGISTRY_URL to let the launcher run one`,
+      );
+    return false;
+  }
+  log(`registry   using the registry at ${url} (not started by Tally; ${found.detail})`);
+  return true;
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { pipelineNames } from '@tally/config';
 import { Kafka, logLevel } from 'kafkajs';
-import { probeKafka, probeRegistry, repairCaPaths, secureProbeSettings } from './adopt.ts';
+import { adoptKafka, adoptRegistry, probeKafka, probeRegistry, secureProbeSettings } from './adopt.ts';
 import { artifactDir, ensureArtifact } from './artifacts.ts';
 import type { LauncherConfig } from './config.ts';
 import { brokerAddresses, type KafkaLayout, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
@@ -56,50 +56,6 @@ export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: 
   if (!options.kafkaOnly && !(runningPid(paths, REGISTRY) === undefined && (await adoptRegistry(stack))))
     await startRegistry(stack);
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-/**
- * A Kafka that answers where the apps will look, not started by this launcher (docker compose,
- * say): used as it is. Refuses a port held by something that does not answer as Kafka.
- */
-async function adoptKafka(stack: Stack): Promise<boolean> {
-  const { config, paths, log } = stack;
-  const where = config.kafkaBrokers.join(',');
-  const found = await probeKafka(config.kafkaBrokers, secureProbeSettings(secureDir(paths.local)));
-  if (found.kind === 'stranger')
-    throw new Error(
-      `kafka: ${where} is in use, but not by a Kafka that answers (${found.detail}); stop what holds it (see \`ss -ltnp\`), or set TALLY_KAFKA_PORT to run Tally's own Kafka on another port (a Kafka still starting, in docker compose say, answers like this too: \`docker compose … up -d --wait\` waits until it is ready)`,
-    );
-  if (found.kind === 'nothing') {
-    if (config.kafkaElsewhere)
-      throw new Error(
-        `kafka: nothing answers at KAFKA_BROKERS=${where}; start it there, or unset KAFKA_BROKERS to let the launcher run Kafka`,
-      );
-    return false;
-  }
-  log(`kafka      using the Kafka at ${where} (not started by Tally; ${found.detail})`);
-  for (const file of repairCaPaths(secureDir(paths.local))) log(`kafka      pointed ${file} at this checkout's ca.pem`);
-  return true;
-}
-
-/** Likewise for the schema registry at SCHEMA_REGISTRY_URL. */
-async function adoptRegistry(stack: Stack): Promise<boolean> {
-  const { config, log } = stack;
-  const url = config.schemaRegistryUrl;
-  const found = await probeRegistry(url);
-  if (found.kind === 'stranger')
-    throw new Error(
-      `registry: ${url} is in use, but not by a schema registry (${found.detail}); stop what holds it (see \`ss -ltnp\`)`,
-    );
-  if (found.kind === 'nothing') {
-    if (config.registryElsewhere)
-      throw new Error(
-        `registry: nothing answers at SCHEMA_REGISTRY_URL=${url}; start it there, or unset SCHEMA_REGISTRY_URL to let the launcher run one`,
-      );
-    return false;
-  }
-  log(`registry   using the registry at ${url} (not started by Tally; ${found.detail})`);
-  return true;
 }
 
 /** The launcher's own Kafka: started, kept, or switched to the layout asked for. */
