@@ -20,10 +20,11 @@ const keysFile = join(mkdtempSync(join(tmpdir(), 'ingest-keys-')), 'keys.json');
 const writer = newKey('writer');
 const limited = newKey('limited', 3);
 const revoked = newKey('revoked-later');
+const otherTenant = newKey('other-tenant');
 let producer: RunningProducer;
 
 beforeAll(async () => {
-  writeKeyFile(keysFile, [writer.record, limited.record, revoked.record]);
+  writeKeyFile(keysFile, [writer.record, limited.record, revoked.record, otherTenant.record]);
   producer = await startProducer(
     loadConfig({ ...process.env, REPORT_TOPIC: topic, INGEST_API_KEYS_FILE: keysFile }),
     pino({ level: 'silent' }),
@@ -119,6 +120,15 @@ describe('POST /v1/events with INGEST_API_KEYS_FILE', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(last.json().errors[0].message).toContain(`API key ${limited.record.id} is over its limit of 3 requests a minute`);
     expect((await post({ authorization: `Bearer ${writer.secret}` })).statusCode).toBe(202);
+  });
+
+  it('scopes an Idempotency-Key to the API key: two tenants sending the same key get different event ids', async () => {
+    const body = JSON.stringify([{ user_id: 'u-1', action: 'login', occurred_at: new Date().toISOString() }]);
+    const send = (secret: string) => post({ authorization: `Bearer ${secret}`, 'idempotency-key': 'same-key-1' }, body);
+    const [first, retry, tenant] = [await send(writer.secret), await send(writer.secret), await send(otherTenant.secret)];
+    expect([first.statusCode, retry.statusCode, tenant.statusCode]).toEqual([202, 202, 202]);
+    expect(retry.json().event_ids).toEqual(first.json().event_ids);
+    expect(tenant.json().event_ids[0]).not.toBe(first.json().event_ids[0]);
   });
 
   it('never lets an oversized or malformed body reach Kafka, even with a valid key', async () => {

@@ -139,6 +139,53 @@ describe('POST /v1/events against the real broker and registry', () => {
     expect(records.find((r) => r.key === 'n2')?.event.occurred_at).toBe(1_609_495_200_500);
   });
 
+  it('answers a request retried with the same Idempotency-Key with the same event ids, carried by the records on the topic', async () => {
+    const { topic, producer } = await producerFor();
+    const own = 'F47AC10B-58CC-4372-A567-0E02B2C3D479';
+    const events = [
+      { user_id: 'i1', action: 'order.paid', occurred_at: 1_700_000_000_000, value: 10 },
+      { user_id: 'i2', action: 'order.paid', occurred_at: 1_700_000_000_001, event_id: own },
+      { user_id: 'i1', action: 'order.paid', occurred_at: 1_700_000_000_002 },
+    ];
+    const send = (key: string) =>
+      producer.server.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        payload: JSON.stringify(events),
+      });
+    const first = await send('checkout-7f3a');
+    const retry = await send('checkout-7f3a');
+    const other = await send('checkout-7f3b');
+    expect([first.statusCode, retry.statusCode, other.statusCode]).toEqual([202, 202, 202]);
+    const ids = (first.json() as { event_ids: string[] }).event_ids;
+    expect((retry.json() as { event_ids: string[] }).event_ids).toEqual(ids);
+    expect(ids[1]).toBe(own.toLowerCase());
+    const otherIds = (other.json() as { event_ids: string[] }).event_ids;
+    expect(otherIds.filter((id) => ids.includes(id))).toEqual([own.toLowerCase()]);
+
+    // Nine records: the retry's copies carry the first attempt's ids, so the consumer's dedupe counts them once.
+    const records = await readBack(topic, 9);
+    expect(records.map((r) => r.event.event_id).sort()).toEqual([...ids, ...ids, ...otherIds].sort());
+  });
+
+  it('refuses a malformed Idempotency-Key with 400 and writes nothing', async () => {
+    const { topic, producer } = await producerFor();
+    const response = await producer.server.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'not a key' },
+      payload: JSON.stringify({ user_id: 'u', action: 'a', occurred_at: 1 }),
+    });
+    expect([response.statusCode, response.json()]).toEqual([
+      400,
+      {
+        errors: [{ index: null, path: 'headers.idempotency-key', message: 'must be letters, digits and - _ . : ~ + / = only' }],
+      },
+    ]);
+    expect(await recordCount(topic)).toBe(0);
+  });
+
   describe('rejections leave the topic untouched', () => {
     const ok = { user_id: 'u', action: 'a', occurred_at: 1 };
     let target: Awaited<ReturnType<typeof producerFor>>;
@@ -257,7 +304,16 @@ describe('POST /v1/events against the real broker and registry', () => {
         ),
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Every event inside the producer (buffered, or acknowledged already) before the stop begins:
+    // a fixed pause was too short on a loaded machine, and requests not yet read were answered 503.
+    const inside = async () => {
+      const text = (await producer.server.inject({ method: 'GET', url: '/metrics' })).body;
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      const buffered = value(/^tally_producer_buffer_events (\d+)/m);
+      const acknowledged = value(/^tally_producer_events_total\{[^}]*outcome="accepted"[^}]*\} (\d+)/m);
+      return buffered + acknowledged === 1_000;
+    };
+    await eventually('all 1,000 events inside the producer', inside, 30_000, 20);
     const stopped = producer.stop();
     const late = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
       (response) => response.status,

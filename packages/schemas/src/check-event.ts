@@ -10,6 +10,7 @@ import {
   checkTimestamp,
   checkUserId,
   checkValue,
+  normalizeEventId,
 } from './rules.ts';
 
 /**
@@ -26,6 +27,7 @@ export function checkReportEvent(event: ReportEvent): Problem[] {
   add('user_id', checkUserId(event.user_id));
   add('action', checkAction(event.action));
   add('occurred_at', checkTimestamp(event.occurred_at, event.received_at));
+  // No clock here: received_at is held to the absolute range only (LIMITS.latestMs).
   add('received_at', checkTimestamp(event.received_at, Number.MAX_SAFE_INTEGER));
   if (event.source !== null) add('source', checkSource(event.source));
   if (event.value !== null) add('value', checkValue(event.value));
@@ -34,4 +36,14 @@ export function checkReportEvent(event: ReportEvent): Problem[] {
     add(problem.path ? `attributes.${problem.path}` : 'attributes', problem.message);
   }
   return problems;
+}
+
+/**
+ * A decoded event in the form it is counted in: its id lower-cased (normalizeEventId), as the
+ * producer's parser does, so an id a writer other than our producer sent in upper case is still
+ * counted once. The same event when nothing changes.
+ */
+export function normalizeReportEvent(event: ReportEvent): ReportEvent {
+  const eventId = normalizeEventId(event.event_id);
+  return eventId === event.event_id ? event : { ...event, event_id: eventId };
 }

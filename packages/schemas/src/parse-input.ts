@@ -11,6 +11,7 @@ import {
   checkTimestamp,
   checkUserId,
   checkValue,
+  normalizeEventId,
 } from './rules.ts';
 import { type Parsed, parseLegacyTimestamp, parseOccurredAt } from './timestamps.ts';
 
@@ -89,7 +90,7 @@ export function parseReportInput(input: unknown, context: ParseContext): ParseRe
   return {
     ok: true,
     event: {
-      event_id: (eventId ?? (context.newEventId ?? uuidv7)()).toLowerCase(),
+      event_id: normalizeEventId(eventId ?? (context.newEventId ?? uuidv7)()),
       user_id: userId,
       action,
       occurred_at: occurredAt,

@@ -11,6 +11,20 @@ export const LIMITS = {
   attributeValueLength: 256,
   /** How far ahead of the producer's clock an event may claim to have happened. */
   futureSkewMs: 5 * 60_000,
+  /**
+   * The largest |value|. NOTE: chosen so no sum the pipeline forms can overflow a float8 (SQLSTATE
+   * 22003 would fail the apply for ever): a bigint event_count caps a row at 2^63 events, and
+   * 2^63 × 1e15 ≈ 9.2e33, far below 1.8e308. Whole amounts up to it are exact (1e15 < 2^53).
+   */
+  valueMagnitude: 1e15,
+  /** The earliest time an event may carry: 1970-01-01T00:00:00.000Z. */
+  earliestMs: 0,
+  /**
+   * The latest time an event may carry, whatever the clock says: 9999-12-31T23:59:59.999Z. Later,
+   * toISOString prints an extended year (`+010000-…`) that PostgreSQL refuses, and past 8.64e15 ms
+   * (the end of Date's range, below 2^53) it throws.
+   */
+  latestMs: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,6 +32,14 @@ const ACTION = /^[a-z0-9][a-z0-9_.:-]*$/;
 
 export function checkEventId(value: string): string | undefined {
   return UUID.test(value) ? undefined : 'must be a UUID (8-4-4-4-12 hex digits)';
+}
+
+/**
+ * The form an event id is compared in: lower case, as PostgreSQL prints a uuid. NOTE: the dedupe
+ * compares ids as strings, so an id resent in upper case would otherwise be counted again.
+ */
+export function normalizeEventId(value: string): string {
+  return value.toLowerCase();
 }
 
 function checkText(value: string, max: number): string | undefined {
@@ -38,11 +60,18 @@ export function checkAction(value: string): string | undefined {
 }
 
 export function checkValue(value: number): string | undefined {
-  return Number.isFinite(value) ? undefined : 'must be a finite number';
+  // NaN compares false, so it is refused too.
+  return Math.abs(value) <= LIMITS.valueMagnitude ? undefined : 'must be a finite number from -1e15 to 1e15';
 }
 
+/**
+ * Epoch milliseconds inside [LIMITS.earliestMs, LIMITS.latestMs] and at most LIMITS.futureSkewMs
+ * after `nowMs` (the producer's clock, or a decoded event's received_at).
+ */
 export function checkTimestamp(ms: number, nowMs: number): string | undefined {
-  if (!Number.isSafeInteger(ms) || ms < 0) return 'must be at or after 1970-01-01T00:00:00Z';
+  if (!Number.isInteger(ms)) return 'must be whole epoch milliseconds';
+  if (ms < LIMITS.earliestMs) return 'must be at or after 1970-01-01T00:00:00Z';
+  if (ms > LIMITS.latestMs) return 'must be at or before 9999-12-31T23:59:59.999Z';
   if (ms > nowMs + LIMITS.futureSkewMs) return 'is more than 5 minutes in the future';
   return undefined;
 }

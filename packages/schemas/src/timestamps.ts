@@ -17,7 +17,10 @@ function fromParts(text: string, zoneRequired: boolean): Parsed {
   if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
     return { ok: false, message: 'is not a real date and time' };
   }
-  return { ok: true, ms: utc - zoneOffsetMs(zone) };
+  // TRICKY: Date.UTC reads years 0–99 as 1900–1999, so `0099-06-01` would pass the round trip as
+  // 1999; setting the year afterwards keeps it as written (and the rules then refuse it).
+  if (year < 100) check.setUTCFullYear(year);
+  return { ok: true, ms: check.getTime() - zoneOffsetMs(zone) };
 }
 
 function zoneOffsetMs(zone: string | undefined): number {

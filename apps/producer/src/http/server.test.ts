@@ -106,6 +106,38 @@ describe('the producer HTTP API', () => {
     expect(text).toContain('tally_producer_http_requests_total{outcome="rate_limited"} 1');
   });
 
+  it('hands ingest the Idempotency-Key header and, with auth on, the id of the API key it is scoped to', async () => {
+    const tenant = newKey('tenant');
+    const keyRing = { current: () => byId([tenant.record]), close: () => undefined };
+    const requests: unknown[] = [];
+    const { post } = serverWith({
+      auth: { keyRing, rateLimitPerMinute: 100 },
+      ingest: async (inputs, request) => {
+        requests.push(request);
+        return { status: 202, body: { accepted: inputs.length, event_ids: [] } };
+      },
+    });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${tenant.secret}` };
+    await post('{}', { ...headers, 'idempotency-key': 'order-42' });
+    await post('{}', headers);
+    expect(requests).toEqual([
+      { idempotencyKey: 'order-42', apiKeyId: tenant.record.id },
+      { idempotencyKey: undefined, apiKeyId: tenant.record.id },
+    ]);
+  });
+
+  it('scopes nothing to an API key when ingest is open', async () => {
+    const requests: unknown[] = [];
+    const { post } = serverWith({
+      ingest: async (inputs, request) => {
+        requests.push(request);
+        return { status: 202, body: { accepted: inputs.length, event_ids: [] } };
+      },
+    });
+    await post('{}', { 'content-type': 'application/json', 'idempotency-key': 'order-42' });
+    expect(requests).toEqual([{ idempotencyKey: 'order-42', apiKeyId: null }]);
+  });
+
   it('gives a body error a code, not retriable', () => {
     expect(new BodyError('nope')).toMatchObject({ code: 'BODY_NOT_JSON', retriable: false });
   });

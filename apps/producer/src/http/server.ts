@@ -1,11 +1,13 @@
-// The producer's HTTP API: POST /v1/events (body → authenticate → ingest), the health routes, and
-// errors answered by their code. Built without listening, so tests drive it with inject().
+// The producer's HTTP API: POST /v1/events (body → authenticate → ingest, told the request's
+// Idempotency-Key and API key id), the health routes, and errors answered by their code. Built
+// without listening, so tests drive it with inject().
 import rateLimit from '@fastify/rate-limit';
 import { addHealthRoutes } from '@tally/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { KeyRing } from '../api-keys/key-ring.ts';
 import { codeOf } from '../errors.ts';
 import type { IngestAnswer } from '../ingest/answer.ts';
+import type { IngestRequest } from '../ingest/ingest.ts';
 import type { ProducerMetrics } from '../metrics.ts';
 import { authenticate } from './authenticate.ts';
 import { inputsOf, MAX_BODY_BYTES, registerBodyParsers } from './request-body.ts';
@@ -13,7 +15,7 @@ import { inputsOf, MAX_BODY_BYTES, registerBodyParsers } from './request-body.ts
 export interface ServerDeps {
   /** The app's logger; none in tests. */
   log?: FastifyBaseLogger;
-  ingest: (inputs: unknown[]) => Promise<IngestAnswer>;
+  ingest: (inputs: unknown[], request: IngestRequest) => Promise<IngestAnswer>;
   metrics: ProducerMetrics;
   /** Whether Kafka and the registry are reachable, with what each said. */
   readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
@@ -104,7 +106,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           }
         : {},
       async (request, reply) => {
-        const answer = await deps.ingest(inputsOf(request.body));
+        // NOTE: the key is scoped to the API key (its id), so two tenants that pick the same
+        // Idempotency-Key get different event ids.
+        const answer = await deps.ingest(inputsOf(request.body), {
+          idempotencyKey: request.headers['idempotency-key'],
+          apiKeyId: request.apiKey?.id ?? null,
+        });
         if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
         return reply.status(answer.status).send(answer.body);
       },

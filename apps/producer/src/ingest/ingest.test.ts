@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../metrics.ts';
 import { AckTimeout } from './await-ack.ts';
 import { type Batcher, BufferFullError, type OutgoingRecord } from './batcher.ts';
+import { idempotentEventId } from './idempotency-key.ts';
 import { createIngest, type IngestDeps } from './ingest.ts';
 import { MAX_EVENTS_PER_REQUEST } from './validate-and-encode.ts';
 
@@ -116,6 +117,60 @@ describe('ingest: validate and encode → batch → acknowledged', () => {
   it('throws a codec failure that is not an outage, so the server answers 500', async () => {
     const { ingest } = ingestWith({ encoder: () => Promise.reject(new SchemaError('ENCODE_INVALID', 'bug')) });
     await expect(ingest([ok])).rejects.toThrow('bug');
+  });
+});
+
+describe('ingest with an Idempotency-Key', () => {
+  const idsOf = (answer: { body: unknown }) => (answer.body as { event_ids: string[] }).event_ids;
+  const byEventId = { encoder: async () => (event: { event_id: string }) => Buffer.from(event.event_id) };
+
+  it('answers a retried request with the same event ids, and sends records that carry them', async () => {
+    const { ingest, submitted } = ingestWith(byEventId);
+    const request = { idempotencyKey: 'order-42', apiKeyId: null };
+    const first = await ingest([ok, { ...ok, user_id: 'u-2' }], request);
+    const retry = await ingest([ok, { ...ok, user_id: 'u-2' }], request);
+    expect(idsOf(retry)).toEqual(idsOf(first));
+    expect(idsOf(first)).toEqual([idempotentEventId('order-42', null, 0), idempotentEventId('order-42', null, 1)]);
+    expect(submitted.map((records) => records.map((r) => r.value.toString()))).toEqual([idsOf(first), idsOf(first)]);
+  });
+
+  it('keeps the event ids clients sent, deriving only the missing ones from their index in the request', async () => {
+    const { ingest } = ingestWith();
+    const own = 'F47AC10B-58CC-4372-A567-0E02B2C3D479';
+    const answer = await ingest([ok, { ...ok, event_id: own }, ok], { idempotencyKey: 'k', apiKeyId: null });
+    expect(idsOf(answer)).toEqual([idempotentEventId('k', null, 0), own.toLowerCase(), idempotentEventId('k', null, 2)]);
+  });
+
+  it('derives different ids for two API keys that send the same Idempotency-Key', async () => {
+    const { ingest } = ingestWith();
+    const a = await ingest([ok], { idempotencyKey: 'order-42', apiKeyId: 'aaaaaaaa' });
+    const b = await ingest([ok], { idempotencyKey: 'order-42', apiKeyId: 'bbbbbbbb' });
+    expect(idsOf(a)[0]).not.toBe(idsOf(b)[0]);
+  });
+
+  it('makes new ids for each attempt of a request without a key', async () => {
+    const { ingest } = ingestWith();
+    expect(idsOf(await ingest([ok]))).not.toEqual(idsOf(await ingest([ok])));
+  });
+
+  it('refuses a malformed Idempotency-Key with 400 and its reason, sending nothing', async () => {
+    const { ingest, metrics, submitted } = ingestWith();
+    expect(await ingest([ok, ok], { idempotencyKey: 'has space', apiKeyId: null })).toEqual({
+      status: 400,
+      body: {
+        errors: [
+          {
+            index: null,
+            path: 'headers.idempotency-key',
+            message: 'must be letters, digits and - _ . : ~ + / = only',
+          },
+        ],
+      },
+    });
+    expect(submitted).toEqual([]);
+    expect(await metrics.registry.metrics()).toContain(
+      'tally_producer_events_total{outcome="rejected",reason="invalid_idempotency_key"} 2',
+    );
   });
 });
 

@@ -15,14 +15,23 @@ export interface ValidateAndEncodeDeps {
   now: () => number;
 }
 
-export function createValidateAndEncode(deps: ValidateAndEncodeDeps): (inputs: unknown[]) => Promise<Encoded> {
-  return async (inputs) => {
-    const checked = validate(inputs, deps.now());
+/** Makes the id of the event at `index` when it came without one; absent: a new UUID v7 each time. */
+export type NewEventId = (index: number) => string;
+
+export function createValidateAndEncode(
+  deps: ValidateAndEncodeDeps,
+): (inputs: unknown[], newEventId?: NewEventId) => Promise<Encoded> {
+  return async (inputs, newEventId) => {
+    const checked = validate(inputs, deps.now(), newEventId);
     return checked.ok ? encode(checked.events, deps.encoder) : checked;
   };
 }
 
-function validate(inputs: unknown[], now: number): { ok: true; events: ReportEvent[] } | { ok: false; refusal: Refusal } {
+function validate(
+  inputs: unknown[],
+  now: number,
+  newEventId: NewEventId | undefined,
+): { ok: true; events: ReportEvent[] } | { ok: false; refusal: Refusal } {
   if (inputs.length === 0) {
     const message = 'no events: send an event object, an array of them, or NDJSON lines';
     return { ok: false, refusal: { status: 400, outcome: 'invalid', errors: whole(message) } };
@@ -34,7 +43,10 @@ function validate(inputs: unknown[], now: number): { ok: true; events: ReportEve
   const events: ReportEvent[] = [];
   const errors: ErrorItem[] = [];
   inputs.forEach((input, index) => {
-    const result = parseReportInput(input, { now: () => now });
+    const result = parseReportInput(
+      input,
+      newEventId ? { now: () => now, newEventId: () => newEventId(index) } : { now: () => now },
+    );
     if (result.ok) events.push(result.event);
     else for (const problem of result.problems) errors.push({ index, ...problem });
   });
