@@ -15,6 +15,7 @@ const INTEGRATION = [`${WORKSPACES}/**/*.integration.test.ts`, `${WORKSPACES}/**
  */
 export const BROKER_INDEPENDENT = [
   'apps/consumer/test/apply-batch.integration.test.ts',
+  'apps/consumer/test/handle-batch.integration.test.ts',
   'apps/consumer/test/rollups.integration.test.ts',
   'apps/consumer/test/seen-events.integration.test.ts',
   'packages/schemas/test/codec.integration.test.ts',

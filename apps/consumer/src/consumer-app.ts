@@ -1,5 +1,6 @@
 // Wires the consumer: migrations, pool, topics, registry codec, dead-letter producer, the batch
-// handler and the group loop that feeds it, and the health server.
+// handler and the group loop that feeds it, and the health server (ready when Kafka, PostgreSQL,
+// the registry and every partition are).
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DEFAULTS } from '@tally/config';
 import { maintainDedupPartitions, migrate } from '@tally/db';
@@ -73,10 +74,17 @@ export async function startConsumer(
         () => 'ok',
         (error: Error) => `unreachable: ${error.message}`,
       );
+      // NOTE: the codec asks the registry at most every few seconds, however often /readyz is polled.
+      const registry = await codec.registryHealth();
       const checks = {
         kafka: group.joined() ? 'ok' : 'not in the group yet',
         postgres,
+        registry: registry.ok ? 'ok' : `${registry.error.code}: ${registry.error.message}`,
         partitions: gaps.size === 0 ? 'ok' : `paused for an offset gap: ${[...gaps].join(', ')}`,
+        seek:
+          group.awaitingSeek().length === 0
+            ? 'ok'
+            : `partitions ${group.awaitingSeek().join(', ')} paused until PostgreSQL's offsets can be read`,
       };
       return readinessOf(checks);
     },

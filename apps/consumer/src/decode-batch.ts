@@ -1,7 +1,9 @@
 // Sorts a batch's records into events to count and poison records for the dead-letter topic:
-// not wire format, unknown schema id, a writer schema that cannot be read, a body that does not
-// match, or an event the rules reject. An unreachable registry is thrown (an outage, retried).
-import { checkReportEvent, type ReportEvent } from '@tally/schemas';
+// not wire format, unknown schema id, a JSON or Protobuf schema, a writer schema that cannot be
+// read, a body that does not match, or an event the rules reject. A registry that is unreachable,
+// or that does not hold the report topic's subject (a wrong URL, an empty registry), is thrown: an
+// outage, retried, and nothing is dead-lettered on its word.
+import { checkReportEvent, normalizeReportEvent, type ReportEvent } from '@tally/schemas';
 import type { ReportCodec } from '@tally/schemas/codec';
 import type { KafkaMessage } from 'kafkajs';
 
@@ -37,7 +39,8 @@ export async function decodeBatch(codec: ReportCodec, messages: KafkaMessage[]):
       poison.push({ offset, message, code: 'INVALID_EVENT', reason: problems.map((p) => `${p.path}: ${p.message}`).join('; ') });
       continue;
     }
-    good.push({ offset, event: decoded.event });
+    // Ids compare as PostgreSQL's uuid prints them: an id resent in upper case is the same id.
+    good.push({ offset, event: normalizeReportEvent(decoded.event) });
   }
   return { good, poison };
 }

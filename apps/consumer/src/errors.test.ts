@@ -20,6 +20,13 @@ describe('classify', () => {
     ['a kafkajs error it gave up on', new KafkaJSNonRetriableError('broken'), 'KAFKA_REJECTED', 'kafka', false],
     ['a retriable kafkajs protocol error', new KafkaJSProtocolError('leader moved'), 'KAFKA_UNAVAILABLE', 'kafka', true],
     ['an unreachable registry', new SchemaError('REGISTRY_UNAVAILABLE', 'down'), 'REGISTRY_UNAVAILABLE', 'registry', true],
+    [
+      'a registry that answers 404 even for the subject (wrong URL, empty)',
+      new SchemaError('REGISTRY_WRONG_OR_EMPTY', 'wrong'),
+      'REGISTRY_UNAVAILABLE',
+      'registry',
+      true,
+    ],
     ['a schema the registry refused', new SchemaError('REGISTRATION_REFUSED', 'no'), 'REGISTRY_REJECTED', 'registry', false],
     ['PostgreSQL shutting down (57P01)', postgresError('57P01'), 'POSTGRES_UNAVAILABLE', 'postgres', true],
     ['a statement timeout (57014)', postgresError('57014'), 'POSTGRES_UNAVAILABLE', 'postgres', true],

@@ -1,17 +1,20 @@
-// The consumer group: joins it, subscribes to the report topic, seeks each assigned partition to
-// the offset PostgreSQL holds, heartbeats (kafkajs, and retry.ts while a batch waits out an
-// outage), and hands each partition's batch to `handleBatch`. Offsets are resolved and committed
-// by the handler, never automatically.
+// The consumer group: joins it, subscribes to the report topic, holds each assigned partition
+// until it is sought to the offset PostgreSQL holds (seek-on-assign.ts), heartbeats (kafkajs, and
+// retry.ts while a batch waits out an outage), and hands each partition's batch to `handleBatch`.
+// Offsets are resolved and committed to Kafka by the handler, never automatically.
 import type { Consumer, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { storedOffsets } from './apply/offsets.ts';
 import type { ConsumerConfig } from './config.ts';
 import type { HandleBatch } from './handle-batch.ts';
+import { createAssignmentSeeker } from './seek-on-assign.ts';
 
 export interface GroupLoop {
   consumer: Consumer;
   joined: () => boolean;
+  /** Assigned partitions paused until PostgreSQL's offsets are read (PostgreSQL unreachable at join). */
+  awaitingSeek: () => number[];
   /** Waits for the batches in flight, commits what was resolved, and leaves the group. */
   stop: () => Promise<void>;
 }
@@ -40,21 +43,19 @@ export async function runGroupLoop(deps: {
   await consumer.connect();
   await consumer.subscribe({ topic: config.reportTopic, fromBeginning: true });
 
+  const seeker = createAssignmentSeeker({
+    consumer,
+    topic: config.reportTopic,
+    readOffsets: () => storedOffsets(pool, config.consumerGroup, config.reportTopic),
+    log,
+  });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
     const partitions = payload.memberAssignment[config.reportTopic] ?? [];
     log.info({ event: 'partitions_assigned', topic: config.reportTopic, partitions }, 'partitions assigned');
-    // On assignment, resume where PostgreSQL says; Kafka's committed offset may trail it. If this
-    // fails, redelivered records are still skipped by the fence, only more slowly.
-    storedOffsets(pool, config.consumerGroup, config.reportTopic).then(
-      (stored) => {
-        for (const partition of partitions) {
-          const next = stored.get(partition);
-          if (next !== undefined) consumer.seek({ topic: config.reportTopic, partition, offset: String(next) });
-        }
-      },
-      (error: unknown) => log.warn({ event: 'seek_from_postgres_failed', err: error }, 'could not read stored offsets'),
-    );
+    // TRICKY: synchronous, here, before kafkajs fetches the new assignment: the partitions stay
+    // paused until they are sought to PostgreSQL's offsets (seek-on-assign.ts).
+    seeker.onAssigned(partitions);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     log.error({ event: 'consumer_crashed', err: payload.error, restart: payload.restart }, 'consumer crashed');
@@ -72,8 +73,10 @@ export async function runGroupLoop(deps: {
   return {
     consumer,
     joined: () => joined,
+    awaitingSeek: () => seeker.waiting(),
     async stop() {
       running = false;
+      seeker.stop();
       await consumer.disconnect();
     },
   };

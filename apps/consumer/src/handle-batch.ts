@@ -1,15 +1,19 @@
-// One partition's batch, step by step: decode it (decode-batch.ts), send the poison to the
-// dead-letter topic (dead-letter.ts), apply the rest to PostgreSQL with the offsets (apply/), then
-// record the outcome: metrics and Kafka's offset, or a paused partition for an offset gap. Each
-// step is retried through outages (retry.ts). Kafka's committed offsets trail PostgreSQL's and
-// only serve tooling and lag monitoring.
+// One partition's batch, step by step: decode it (decode-batch.ts), hold back the poison
+// PostgreSQL already applied (applied-poison.ts), send the rest of the poison to the dead-letter
+// topic (dead-letter.ts), apply the batch to PostgreSQL with the offsets (apply/), then record the
+// outcome: metrics and Kafka's offset (kafka-commit.ts), or a paused partition for an offset gap.
+// Each step is retried through outages (retry.ts). Kafka's committed offsets follow PostgreSQL's
+// and only serve tooling and lag monitoring.
 import type { ReportCodec } from '@tally/schemas/codec';
 import type { Batch, EachBatchPayload } from 'kafkajs';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { splitAppliedPoison } from './applied-poison.ts';
 import { type ApplyOutcome, applyBatch } from './apply/apply-batch.ts';
+import { storedOffsets } from './apply/offsets.ts';
 import type { DeadLetterWriter } from './dead-letter.ts';
 import { decodeBatch } from './decode-batch.ts';
+import { commitToKafka } from './kafka-commit.ts';
 import type { ConsumerMetrics } from './metrics.ts';
 import { type RetryContext, withRetry } from './retry.ts';
 
@@ -27,6 +31,7 @@ export function createBatchHandler(deps: {
   metrics: ConsumerMetrics;
 }): HandleBatch {
   const { pool, codec, group, writeDeadLetters, gaps, log, metrics } = deps;
+  const commitFailures = metrics.kafkaCommitFailures;
 
   return async function handleBatch(payload, stopping) {
     const { batch } = payload;
@@ -35,16 +40,20 @@ export function createBatchHandler(deps: {
     const retry = retryContext(payload, stopping, deps);
 
     const { good, poison } = await withRetry(() => decodeBatch(codec, batch.messages), retry);
-    const deadLettered = await withRetry(() => writeDeadLetters(batch.topic, batch.partition, poison), retry);
+    // NOTE: PostgreSQL is asked only for a batch with poison, which is rare.
+    const storedNext =
+      poison.length === 0
+        ? undefined
+        : (await withRetry(() => storedOffsets(pool, group, batch.topic), retry)).get(batch.partition);
+    const { fresh, applied } = splitAppliedPoison(poison, storedNext);
+    const deadLettered = await withRetry(() => writeDeadLetters(batch.topic, batch.partition, fresh), retry);
     const outcome = await withRetry(() => applyBatch(pool, { group, ...offsetsOf(batch), good, poison: deadLettered }), retry);
 
     if (outcome.kind === 'gap') return pauseForGap(payload, outcome, gaps, deps);
-    recordApplied(batch, outcome, started, metrics);
+    recordApplied(batch, outcome, applied.length, started, metrics);
     payload.resolveOffset(batch.lastOffset());
-    // PostgreSQL has the offsets; a failed commit here only delays what tooling sees.
-    await payload
-      .commitOffsetsIfNecessary()
-      .catch((error: unknown) => log.warn({ event: 'kafka_commit_failed', err: error }, 'Kafka offset commit failed'));
+    // Also for a batch found already applied: Kafka's copy then catches up with PostgreSQL's.
+    await commitToKafka(payload, outcome.nextOffset, { log, failures: commitFailures });
   };
 }
 
@@ -98,13 +107,15 @@ function pauseForGap(
 function recordApplied(
   batch: Batch,
   applied: Extract<ApplyOutcome, { kind: 'applied' }>,
+  /** Poison held back before the dead-letter step as already applied (never reached the fence). */
+  poisonAlreadyApplied: number,
   started: bigint,
   metrics: ConsumerMetrics,
 ): void {
   for (const reason of applied.deadLettered) metrics.deadLetters.inc({ reason });
   metrics.eventsCounted.inc(applied.counted);
   metrics.duplicatesDropped.inc(applied.duplicates);
-  metrics.alreadyApplied.inc(applied.alreadyApplied);
+  metrics.alreadyApplied.inc(applied.alreadyApplied + poisonAlreadyApplied);
   metrics.rowsUpserted.inc(applied.rows);
   metrics.batchRecords.observe(batch.messages.length);
   metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);

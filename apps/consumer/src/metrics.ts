@@ -25,6 +25,12 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    kafkaCommitFailures: new Counter({
+      name: 'tally_consumer_kafka_commit_failures_total',
+      help: 'Advisory Kafka offset commits that failed after the batch was applied (PostgreSQL holds the offset)',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
     eventsCounted: new Counter({
       name: 'tally_consumer_events_counted_total',
       help: 'Events added to the aggregates',

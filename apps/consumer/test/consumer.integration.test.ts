@@ -112,6 +112,19 @@ describe('the consumer against the real Kafka, registry and PostgreSQL', () => {
     expect(metrics).toContain('tally_consumer_duplicates_dropped_total 3');
   });
 
+  it('counts an event_id resent in upper case once, within a batch and across batches', async () => {
+    const t = await setup();
+    const original = reportEvent({ user_id: '8' });
+    const shouted = { ...original, event_id: original.event_id.toUpperCase() };
+    await produceEvents(t.topic, [original, shouted]);
+    const consumer = await startTestConsumer(t.config());
+    cleanups.push(() => consumer.stop());
+    await eventually('2 records applied', async () => (await appliedRecords(t.url, t.group)) === 2);
+    await produceEvents(t.topic, [shouted]);
+    await eventually('3 records applied', async () => (await appliedRecords(t.url, t.group)) === 3);
+    expect(await countedEvents(t.url)).toBe(1);
+  });
+
   it('counts nothing twice when Kafka’s offsets trail PostgreSQL’s (a crash between the two commits, or a replay)', async () => {
     const t = await setup();
     const events = Array.from({ length: 300 }, () => reportEvent());

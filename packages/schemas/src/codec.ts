@@ -1,5 +1,6 @@
 // The report event codec: Confluent wire format over a registry client, the schema registered (or its id looked up)
-// once, and records written with any registered version read into the codec's schema.
+// once, and records written with any registered version read into the codec's schema. A registry's verdict on a
+// record's schema id is believed only while the registry holds the codec's subject (see trusted()).
 import { COMPATIBILITY, type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { registryStatus, SchemaError } from './errors.ts';
@@ -9,6 +10,9 @@ import { valueSubject } from './subject.ts';
 import { HEADER_LENGTH, readHeader, writeHeader } from './wire-format.ts';
 
 export type DecodeResult<T> = { ok: true; event: T; schemaId: number } | { ok: false; error: SchemaError };
+
+/** Whether the registry can be trusted now; when not, the error says why (code and message). */
+export type RegistryHealth = { ok: true } | { ok: false; error: SchemaError };
 
 export interface ReportCodec<T = ReportEvent> {
   readonly subject: string;
@@ -20,9 +24,16 @@ export interface ReportCodec<T = ReportEvent> {
   encoder(): Promise<(event: T) => Buffer>;
   /**
    * Decodes a record written with any registered version into this codec's schema. Per-record
-   * failures come back as values; an unreachable registry throws (retriable).
+   * failures come back as values; a registry that is unreachable, or that does not hold this codec's
+   * subject (a wrong URL, an empty registry), throws (retriable): its answers prove nothing about the record.
    */
   decode(message: Buffer | null): Promise<DecodeResult<T>>;
+  /**
+   * For readiness: not ok while the registry is unreachable, or while records wait because it does not
+   * hold this codec's subject. A subject not registered yet is fine until a record needs the registry
+   * (a fresh deployment looks the same). Asks the registry at most once per healthCacheMs.
+   */
+  registryHealth(): Promise<RegistryHealth>;
 }
 
 export interface ReportCodecOptions {
@@ -37,6 +48,8 @@ export interface ReportCodecOptions {
    * of an already registered schema (for deployments that register in CI).
    */
   register?: boolean;
+  /** How long a check that the registry holds the subject is reused, by decode and registryHealth(). 5 s by default. */
+  healthCacheMs?: number;
 }
 
 interface Reader {
@@ -50,6 +63,10 @@ export function createReportCodec<T = ReportEvent>(options: ReportCodecOptions):
   const schemaText = JSON.stringify(schema);
   const readers = new Map<number, Promise<Reader | SchemaError>>();
   let id: Promise<number> | undefined;
+  const healthCacheMs = options.healthCacheMs ?? 5_000;
+  let subjectCheck: { until: number; problem: Promise<SchemaError | undefined> } | undefined;
+  /** Records wait on the registry: set when a decode threw, cleared when the registry is trusted again. */
+  let holding = false;
 
   function schemaId(): Promise<number> {
     id ??= resolveId().catch((error: unknown) => {
@@ -133,33 +150,105 @@ export function createReportCodec<T = ReportEvent>(options: ReportCodecOptions):
   }
 
   async function loadReader(writerId: number): Promise<Reader | SchemaError> {
-    let writerSchema: unknown;
+    let fetched: unknown;
     try {
-      // The client hands back a Type of its own copy of avsc; its schema() rebuilds it in ours.
-      const fetched = (await options.registry.getSchema(writerId)) as unknown as { schema(): unknown };
-      writerSchema = fetched.schema();
+      fetched = await options.registry.getSchema(writerId);
     } catch (error) {
       if (registryStatus(error) === 404) {
-        return new SchemaError('UNKNOWN_SCHEMA_ID', `the registry has no schema with id ${writerId}`, {
-          schemaId: writerId,
-          cause: error,
-        });
+        return trusted(
+          new SchemaError('UNKNOWN_SCHEMA_ID', `the registry has no schema with id ${writerId}`, {
+            schemaId: writerId,
+            cause: error,
+          }),
+        );
       }
+      // TRICKY: an argument error is the client failing to load what the registry answered (an unknown
+      // schemaType, a schema text that does not parse): retrying gets the same answer, so it is not an outage.
+      if (error instanceof Error && error.name === 'ConfluentSchemaRegistryArgumentError') {
+        return trusted(
+          new SchemaError('SCHEMA_NOT_AVRO', `schema ${writerId} cannot be loaded as Avro: ${messageOf(error)}`, {
+            schemaId: writerId,
+            cause: error,
+          }),
+        );
+      }
+      holding = true;
       throw new SchemaError('REGISTRY_UNAVAILABLE', `registry unavailable fetching schema ${writerId}: ${messageOf(error)}`, {
         schemaId: writerId,
         cause: error,
       });
     }
+    // NOTE: the client loads JSON and Protobuf schemas too; its cache entry is the only place that says which.
+    const kind = options.registry.cache.getSchema(writerId)?.type ?? SchemaType.AVRO;
+    if (kind !== SchemaType.AVRO) {
+      return trusted(
+        new SchemaError('SCHEMA_NOT_AVRO', `schema ${writerId} is a ${kind} schema, not Avro`, { schemaId: writerId }),
+      );
+    }
+    // The client hands back a Type of its own copy of avsc; its schema() rebuilds it in ours.
+    const writerSchema = (fetched as { schema(): unknown }).schema();
     const writer = avro.Type.forSchema(writerSchema as avro.Schema);
     if (writer.equals(type)) return { resolver: undefined };
     try {
       return { resolver: type.createResolver(writer) };
     } catch (error) {
-      return new SchemaError('INCOMPATIBLE_SCHEMA', `schema ${writerId} cannot be read as ${schema.name}: ${messageOf(error)}`, {
-        schemaId: writerId,
+      return trusted(
+        new SchemaError('INCOMPATIBLE_SCHEMA', `schema ${writerId} cannot be read as ${schema.name}: ${messageOf(error)}`, {
+          schemaId: writerId,
+          cause: error,
+        }),
+      );
+    }
+  }
+
+  /**
+   * A verdict against a record, if the registry that gave it is the right one; otherwise the registry's
+   * problem is thrown (retriable) and the record waits.
+   */
+  // TRICKY: a wrong SCHEMA_REGISTRY_URL path or an empty (reset) registry answers 404 to every id, and
+  // another registry maps ids to unrelated schemas. Believing either dead-letters every record read with a
+  // cold cache. The proof that it is the right one is that it holds this codec's subject.
+  async function trusted(verdict: SchemaError): Promise<SchemaError> {
+    const problem = await checkSubject();
+    if (problem) {
+      holding = true;
+      throw problem;
+    }
+    return verdict;
+  }
+
+  function checkSubject(): Promise<SchemaError | undefined> {
+    const now = Date.now();
+    if (!subjectCheck || now >= subjectCheck.until) subjectCheck = { until: now + healthCacheMs, problem: probeSubject() };
+    return subjectCheck.problem;
+  }
+
+  async function probeSubject(): Promise<SchemaError | undefined> {
+    try {
+      await options.registry.getLatestSchemaId(subject);
+      return undefined;
+    } catch (error) {
+      if (registryStatus(error) === 404) {
+        return new SchemaError(
+          'REGISTRY_WRONG_OR_EMPTY',
+          `the registry does not hold ${subject} (a wrong SCHEMA_REGISTRY_URL, an empty registry, or nothing registered yet), so its answers about schema ids are not trusted: ${messageOf(error)}`,
+          { cause: error },
+        );
+      }
+      return new SchemaError('REGISTRY_UNAVAILABLE', `registry unavailable checking ${subject}: ${messageOf(error)}`, {
         cause: error,
       });
     }
+  }
+
+  async function registryHealth(): Promise<RegistryHealth> {
+    const problem = await checkSubject();
+    if (!problem) {
+      holding = false;
+      return { ok: true };
+    }
+    if (problem.code === 'REGISTRY_WRONG_OR_EMPTY' && !holding) return { ok: true };
+    return { ok: false, error: problem };
   }
 
   async function decode(message: Buffer | null): Promise<DecodeResult<T>> {
@@ -186,7 +275,7 @@ export function createReportCodec<T = ReportEvent>(options: ReportCodecOptions):
     }
   }
 
-  return { subject, schemaId, encode, encoder, decode };
+  return { subject, schemaId, encode, encoder, decode, registryHealth };
 }
 
 function messageOf(error: unknown): string {

@@ -1,6 +1,6 @@
 // The report event contract: its types, the rules for untrusted input, and where it is registered.
 // The registry codec is the `@tally/schemas/codec` subpath.
-export { checkReportEvent } from './check-event.ts';
+export { checkReportEvent, normalizeReportEvent } from './check-event.ts';
 export { type ParseContext, type ParseResult, type Problem, parseReportInput } from './parse-input.ts';
 export type { ReportEvent, ReportEventV1, ReportEventV2 } from './report-event.generated.ts';
 export { LIMITS } from './rules.ts';

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { pipelineNames } from '@tally/config';
 import avro from 'avsc';
@@ -7,6 +9,7 @@ import { createReportCodec } from '../src/codec.ts';
 import type { SchemaError } from '../src/errors.ts';
 import type { ReportEventV1 } from '../src/report-event.generated.ts';
 import { type AvroRecordSchema, reportEventVersions } from '../src/schema-files.ts';
+import { writeHeader } from '../src/wire-format.ts';
 
 // NOTE: not @tally/testkit, which depends on this package: the apps' own variable and default.
 const REGISTRY_URL = pipelineNames(process.env).schemaRegistryUrl;
@@ -22,6 +25,27 @@ function topic(): string {
 afterAll(async () => {
   for (const name of topics) await fetch(`${REGISTRY_URL}/subjects/${name}-value`, { method: 'DELETE' });
 });
+
+/** A registry of the test's own that answers 404 to everything, as a wrong URL or an empty registry does. */
+async function notFoundRegistry(): Promise<{ url: string; server: Server }> {
+  const server = createServer((_request, response) => {
+    response.writeHead(404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ error_code: 404, message: 'HTTP 404 Not Found' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** Registers a schema of another type (JSON, PROTOBUF) under a subject of the test's own; its id. */
+async function registerOtherType(schemaType: string, schema: string): Promise<number> {
+  const response = await fetch(`${REGISTRY_URL}/subjects/${topic()}-value/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schemaType, schema }),
+  });
+  if (!response.ok) throw new Error(`registering a ${schemaType} schema: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: number }).id;
+}
 
 const event = {
   event_id: '0190b3a4-7f00-7000-8000-000000000001',
@@ -121,7 +145,8 @@ describe('the report codec, against the real registry', () => {
       expect(error).toMatchObject({ code: 'NOT_WIRE_FORMAT', retriable: false, message: expect.stringMatching(reason) });
     });
 
-    it('an id the registry does not know', async () => {
+    it('an id the registry does not know, when the registry holds the subject', async () => {
+      await codec.schemaId(); // the subject is registered: this is the right registry
       const bytes = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 4]);
       expect(await failure(codec.decode(bytes))).toMatchObject({
         code: 'UNKNOWN_SCHEMA_ID',
@@ -149,6 +174,21 @@ describe('the report codec, against the real registry', () => {
       expect(await failure(codec.decode(bytes))).toMatchObject({ code: 'INCOMPATIBLE_SCHEMA', schemaId: await other.schemaId() });
     });
 
+    it.each([
+      ['JSON', JSON.stringify({ type: 'object', properties: { x: { type: 'number' } } })],
+      ['PROTOBUF', 'syntax = "proto3";\nmessage NotAvro { int32 x = 1; }\n'],
+    ])('an id that names a %s schema, which is poison and not retried', async (schemaType, schema) => {
+      await codec.schemaId();
+      const id = await registerOtherType(schemaType, schema);
+      const bytes = Buffer.concat([writeHeader(id), Buffer.from('{"x":1}')]);
+      expect(await failure(codec.decode(bytes))).toMatchObject({
+        code: 'SCHEMA_NOT_AVRO',
+        schemaId: id,
+        retriable: false,
+        message: expect.stringContaining(schemaType),
+      });
+    });
+
     it('an unreachable registry, which is thrown and retriable', async () => {
       const offline = createReportCodec({
         // Port 1 (tcpmux): nothing listens there, so the connection is refused at once.
@@ -160,6 +200,53 @@ describe('the report codec, against the real registry', () => {
         retriable: true,
       });
       await expect(offline.schemaId()).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE', retriable: true });
+    });
+  });
+
+  describe('an unknown id is poison only from the right registry', () => {
+    const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 4]);
+    const servers: Server[] = [];
+    afterAll(() => {
+      for (const server of servers) server.close();
+    });
+
+    it.each([
+      [
+        'a registry that answers 404 to everything',
+        async () => {
+          const fake = await notFoundRegistry();
+          servers.push(fake.server);
+          return fake.url;
+        },
+      ],
+      ['the real registry under a wrong path', async () => new URL(REGISTRY_URL).origin],
+      ['a registry that lacks the subject (empty, or another one)', async () => REGISTRY_URL],
+    ])('%s: a retriable outage, not poison', async (_, url) => {
+      const codec = createReportCodec({
+        registry: new SchemaRegistry({ host: await url(), retry: { retries: 0 } }),
+        topic: topic(),
+      });
+      await expect(codec.decode(unknownId)).rejects.toMatchObject({ code: 'REGISTRY_WRONG_OR_EMPTY', retriable: true });
+      expect(await codec.registryHealth()).toMatchObject({
+        ok: false,
+        error: { code: 'REGISTRY_WRONG_OR_EMPTY', message: expect.stringContaining(codec.subject) },
+      });
+    });
+
+    it('reports a healthy registry once it holds the subject', async () => {
+      const codec = createReportCodec({ registry, topic: topic(), healthCacheMs: 0 });
+      await expect(codec.decode(unknownId)).rejects.toMatchObject({ code: 'REGISTRY_WRONG_OR_EMPTY' });
+      await codec.schemaId();
+      expect(await codec.registryHealth()).toEqual({ ok: true });
+      expect(await failure(codec.decode(unknownId))).toMatchObject({ code: 'UNKNOWN_SCHEMA_ID', retriable: false });
+    });
+
+    it('reports an unreachable registry as unhealthy', async () => {
+      const offline = createReportCodec({
+        registry: new SchemaRegistry({ host: 'http://127.0.0.1:1', retry: { retries: 0 } }),
+        topic: topic(),
+      });
+      expect(await offline.registryHealth()).toMatchObject({ ok: false, error: { code: 'REGISTRY_UNAVAILABLE' } });
     });
   });
 });
