@@ -9,6 +9,8 @@ export interface LauncherConfig {
   databaseUrl: string;
   registryDatabase: string;
   kafkaVersion: string;
+  /** TALLY_KAFKA_VERSION was set: the launcher's own Kafka of that version is wanted, never one it finds. */
+  kafkaVersionAsked: boolean;
   apicurioVersion: string;
   /** The first broker's client port (and controller port); more brokers take the next ones. */
   kafkaPort: number;
@@ -37,6 +39,7 @@ export function launcherConfig(env: NodeJS.ProcessEnv = process.env): LauncherCo
     databaseUrl: env.DATABASE_URL ?? DEFAULTS.databaseUrl,
     registryDatabase: env.TALLY_REGISTRY_DATABASE ?? 'tally_registry',
     kafkaVersion: env.TALLY_KAFKA_VERSION ?? KAFKA_VERSION,
+    kafkaVersionAsked: Boolean(env.TALLY_KAFKA_VERSION),
     apicurioVersion: env.TALLY_APICURIO_VERSION ?? APICURIO_VERSION,
     kafkaPort,
     kafkaControllerPort: port(env, 'TALLY_KAFKA_CONTROLLER_PORT', DEFAULT_CONTROLLER_PORT),

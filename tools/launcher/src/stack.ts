@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { adoptKafka, adoptRegistry, probeKafka, probeRegistry, secureProbeSettings } from './adopt.ts';
 import { artifactDir, ensureArtifact } from './artifacts.ts';
 import type { LauncherConfig } from './config.ts';
-import { brokerAddresses, type KafkaLayout, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
+import { brokerAddresses, type KafkaLayout, nodeIds, nodeName, prepareKafka, runningNodes, waitForKafka } from './kafka.ts';
 import { provisionPipeline } from './kafka-acls.ts';
 import { adminClientSecurity, prepareSecureFiles, type SecureFiles, secureDir, writeClientFiles } from './kafka-secure.ts';
 import type { InfraPaths } from './paths.ts';
@@ -51,7 +51,10 @@ export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: 
   }
 
   const running = currentLayout(paths);
-  const adopted = running === undefined && options.brokers === undefined && !options.secure && (await adoptKafka(stack));
+  // NOTE: a layout asked for (--brokers, --secure, TALLY_KAFKA_VERSION) is the launcher's own to run;
+  // a Kafka found on its port then is refused as a stranger, never taken for the version asked.
+  const asked = options.brokers !== undefined || options.secure === true || config.kafkaVersionAsked;
+  const adopted = running === undefined && !asked && (await adoptKafka(stack));
   if (!adopted) await ownKafka(stack, running, options);
   if (!options.kafkaOnly && !(runningPid(paths, REGISTRY) === undefined && (await adoptRegistry(stack))))
     await startRegistry(stack);
@@ -83,14 +86,15 @@ async function ownKafka(
 
 async function startKafka(stack: Stack, layout: KafkaLayout): Promise<void> {
   const { paths, log } = stack;
+  // Ports first: a stranger on them is refused before anything is fetched.
+  for (const id of nodeIds(layout)) {
+    if (runningPid(paths, nodeName(id)) === undefined)
+      await assertPortsFree(nodeName(id), [layout.brokerPort + id - 1, layout.controllerPort + id - 1]);
+  }
   const libs = await ensureArtifact(paths, { kind: 'kafka', version: layout.version }, log);
   const secure = layout.secure ? prepareSecureFiles(paths.local) : undefined;
   const specs = prepareKafka(paths, layout, libs, secure);
   const missing = specs.filter((spec) => runningPid(paths, spec.name) === undefined);
-  for (const spec of missing) {
-    const id = Number(spec.name.replace('kafka-', ''));
-    await assertPortsFree(spec.name, [layout.brokerPort + id - 1, layout.controllerPort + id - 1]);
-  }
   for (const spec of missing) startService(paths, spec);
   mkdirSync(paths.run, { recursive: true });
   writeFileSync(layoutFile(paths), JSON.stringify(layout));

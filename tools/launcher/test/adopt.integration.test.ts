@@ -74,6 +74,13 @@ describe('infra:up beside services it did not start', () => {
     expect((await probeKafka(KAFKA_BROKERS)).kind).toBe('service');
   });
 
+  it('takes no Kafka it finds for a version asked for with TALLY_KAFKA_VERSION: it refuses the port instead', async () => {
+    const run = await launcher(['up', '--only', 'kafka'], { ...shared, TALLY_KAFKA_VERSION: '3.9.2' });
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('127.0.0.1:9092 is already in use by a process this launcher did not start');
+    expect(run.output).not.toMatch(/fetching|using the Kafka/);
+  });
+
   it('refuses a Kafka port held by something that is not Kafka, saying what it found', async () => {
     const port = await stranger(400, 'not kafka');
     const run = await launcher(['up', '--only', 'kafka'], { TALLY_KAFKA_PORT: String(port) });
