@@ -237,3 +237,24 @@ describe('kafkajsLogCreator after start-up', () => {
     ]);
   });
 });
+
+describe('kafkajsLogCreator and topic creation', () => {
+  it('logs a CreateTopics error answer as a warning without a stack: two apps racing to create a topic is normal, and the caller reports real failures', () => {
+    const { lines, write } = harness();
+    write({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: {
+        timestamp: 't',
+        message: 'Response CreateTopics(key: 19, version: 3)',
+        broker: '127.0.0.1:9092',
+        clientId: 'tally-producer',
+        error: 'Topic creation errors',
+        stack: 'KafkaJSAggregateError: Topic creation errors\n    at …',
+      },
+    });
+    expect(lines.map((line) => [line.level, line.event])).toEqual([[PINO_WARN, 'kafkajs_create_topics_answer']]);
+    expect(JSON.stringify(lines)).not.toContain('stack');
+  });
+});

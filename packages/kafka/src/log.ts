@@ -121,6 +121,14 @@ export function kafkajsLogCreator(options: { log: Logger; scrub?: <T>(value: T) 
       } else {
         episode = undefined;
       }
+      if (message.startsWith('Response CreateTopics')) {
+        // NOTE: two apps starting together both create a missing topic, and the loser's answer is
+        // TOPIC_ALREADY_EXISTS, which kafkajs logs as an error it then handles. Whatever else the
+        // answer says reaches the caller (ensureTopic), which fails the start with it.
+        const { stack: _stack, ...fields } = rest;
+        log.warn(scrub({ event: 'kafkajs_create_topics_answer', ...fields }), scrub(`${message}: the caller handles it`));
+        return;
+      }
       const method = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
       log[method](scrub({ event: 'kafkajs_log', ...rest }), scrub(message));
     };
