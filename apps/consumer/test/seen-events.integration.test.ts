@@ -15,6 +15,7 @@ describe('the resend lookup', () => {
     database = await createDatabase();
     await migrate(database.url);
     pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    pool.on('error', () => undefined);
     await maintainDedupPartitions(pool, 8);
     await pool.query(
       "INSERT INTO seen_events (event_id, seen_on) SELECT gen_random_uuid(), (now() AT TIME ZONE 'UTC')::date FROM generate_series(1, 200000)",

@@ -8,6 +8,9 @@ import { urlFor } from './env.ts';
 /** One query on a connection of its own (opened and closed around it). */
 export async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
+  // NOTE: a connection ended by the server (a database dropped WITH (FORCE), a stopped cluster)
+  // also emits 'error'; the query's own rejection carries it, and an unheard event would end the run.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return (await client.query<T>(text, values)).rows;
@@ -46,6 +49,8 @@ export async function migratedDatabase(prefix?: string): Promise<MigratedDatabas
   const db = await createDatabase(prefix);
   await migrate(db.url);
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  // An idle client whose connection the server ends (see sql() above) must not end the test run.
+  pool.on('error', () => undefined);
   await maintainDedupPartitions(pool, 8);
   return {
     ...db,
