@@ -1,6 +1,6 @@
 // Wires the consumer: migrations, pool, topics, registry codec, dead-letter producer, the batch
-// handler and the group loop that feeds it, and the health server (ready when Kafka, PostgreSQL,
-// the registry and every partition are).
+// handler and the group loop that feeds it (reporting batches that keep failing, batch-failures.ts),
+// and the health server (ready when Kafka, PostgreSQL, the registry and every partition are).
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DEFAULTS } from '@tally/config';
 import { maintainDedupPartitions, migrate } from '@tally/db';
@@ -9,6 +9,7 @@ import { buildHealthServer, readinessOf } from '@tally/runtime';
 import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createBatchFailures, reportingFailures } from './batch-failures.ts';
 import type { ConsumerConfig } from './config.ts';
 import { createDeadLetterProducer, createDeadLetterWriter } from './dead-letter.ts';
 import { runGroupLoop } from './group-loop.ts';
@@ -64,7 +65,12 @@ export async function startConsumer(
     log,
     metrics,
   });
-  const group = await runGroupLoop({ kafka, pool, config, log, handleBatch });
+  const batchFailures = createBatchFailures({ metrics, log });
+  const group = await runGroupLoop({ kafka, pool, config, log, handleBatch: reportingFailures(handleBatch, batchFailures) });
+  // A partition moved to another member is that member's to report.
+  group.consumer.on(group.consumer.events.GROUP_JOIN, ({ payload }) =>
+    batchFailures.retain(config.reportTopic, payload.memberAssignment[config.reportTopic] ?? []),
+  );
 
   const server = buildHealthServer({
     log,
@@ -81,6 +87,7 @@ export async function startConsumer(
         postgres,
         registry: registry.ok ? 'ok' : `${registry.error.code}: ${registry.error.message}`,
         partitions: gaps.size === 0 ? 'ok' : `paused for an offset gap: ${[...gaps].join(', ')}`,
+        batches: batchFailures.readiness(),
         seek:
           group.awaitingSeek().length === 0
             ? 'ok'

@@ -2,7 +2,7 @@ import { SchemaError } from '@tally/schemas/codec';
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { ConsumerError, classify } from './errors.ts';
+import { ConsumerError, classify, failureCode } from './errors.ts';
 
 function postgresError(code: string): pg.DatabaseError {
   const error = new pg.DatabaseError(`SQLSTATE ${code}`, 0, 'error');
@@ -78,5 +78,21 @@ describe('classify', () => {
   it('returns a ConsumerError as it is', () => {
     const error = new ConsumerError('RETRY_ABANDONED', 'stopped', { dependency: 'postgres', retriable: true });
     expect(classify(error)).toBe(error);
+  });
+
+  // Issue 15, item 1: a value PostgreSQL refuses is no outage; waiting for it never helps.
+  it.each([
+    ['numeric value out of range', postgresError('22003'), false, '22003'],
+    ['invalid text representation', postgresError('22P02'), false, '22P02'],
+    ['a unique violation', postgresError('23505'), false, '23505'],
+    ['a connection failure', postgresError('08006'), true, '08006'],
+    ['an administrator shutdown', postgresError('57P01'), true, '57P01'],
+    ['too many connections', postgresError('53300'), true, '53300'],
+    ['a refused connection', errnoError('ECONNREFUSED'), true, 'ECONNREFUSED'],
+    ['a kafkajs error it gave up on', new KafkaJSNonRetriableError('broken'), false, 'KafkaJSNonRetriableError'],
+    ['a bug', new TypeError('x is not a function'), false, 'UNEXPECTED'],
+  ])('classifies %s (an outage: %s) under the code %s', (_what, error, outage, code) => {
+    const classified = classify(error);
+    expect({ outage: classified.retriable, code: failureCode(classified) }).toEqual({ outage, code });
   });
 });

@@ -26,18 +26,30 @@ export class ConsumerError extends Error {
   readonly code: ConsumerErrorCode;
   readonly dependency: Dependency;
   readonly retriable: boolean;
+  /** The dependency's own code, where it gave one: SQLSTATE, errno, kafkajs error name, SchemaError code. */
+  readonly detail: string | undefined;
 
   constructor(
     code: ConsumerErrorCode,
     message: string,
-    options: { dependency: Dependency; retriable: boolean; cause?: unknown },
+    options: { dependency: Dependency; retriable: boolean; cause?: unknown; detail?: string | undefined },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConsumerError';
     this.code = code;
     this.dependency = options.dependency;
     this.retriable = options.retriable;
+    this.detail = options.detail;
   }
+}
+
+/**
+ * The code a failure is reported under (metric label, `/readyz`, logs): the dependency's own code
+ * where there is one (`22003`, `KafkaJSNonRetriableError`), else the ConsumerError's (`UNEXPECTED`).
+ * Bounded: SQLSTATEs, errnos and error names, never message text.
+ */
+export function failureCode(failure: ConsumerError): string {
+  return failure.detail ?? failure.code;
 }
 
 // SQLSTATE classes and codes worth waiting out: connection exceptions (08), operator intervention
@@ -70,6 +82,7 @@ export function classify(error: unknown): ConsumerError {
       dependency,
       retriable,
       cause: error,
+      detail,
     });
 
   if (error instanceof SchemaError) {

@@ -1,6 +1,7 @@
 // The consumer group: joins it, subscribes to the report topic, holds each assigned partition
 // until it is sought to the offset PostgreSQL holds (seek-on-assign.ts), heartbeats (kafkajs, and
-// retry.ts while a batch waits out an outage), and hands each partition's batch to `handleBatch`.
+// retry.ts while a batch waits out an outage), and hands each partition's batch to `handleBatch`,
+// with the seek and the log's start it needs when PostgreSQL lost commits (partition-control.ts).
 // Offsets are resolved and committed to Kafka by the handler, never automatically.
 import type { Consumer, Kafka } from 'kafkajs';
 import type pg from 'pg';
@@ -8,6 +9,7 @@ import type { Logger } from 'pino';
 import { storedOffsets } from './apply/offsets.ts';
 import type { ConsumerConfig } from './config.ts';
 import type { HandleBatch } from './handle-batch.ts';
+import { createPartitionControl } from './partition-control.ts';
 import { createAssignmentSeeker } from './seek-on-assign.ts';
 
 export interface GroupLoop {
@@ -61,13 +63,15 @@ export async function runGroupLoop(deps: {
     log.error({ event: 'consumer_crashed', err: payload.error, restart: payload.restart }, 'consumer crashed');
   });
 
+  // Lent to each batch: a gap behind the batch is read again from PostgreSQL's offset (offset-gap.ts).
+  const control = createPartitionControl(kafka, consumer);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     // NOTE: batches of different partitions touch different rows (the key is user_id, and so is
     // the partitioning), so applying them at once hides PostgreSQL's round trips and commits.
     partitionsConsumedConcurrently: config.partitionsConcurrently,
-    eachBatch: (payload) => handleBatch(payload, () => !running),
+    eachBatch: (payload) => handleBatch(payload, () => !running, control),
   });
 
   return {
@@ -78,6 +82,7 @@ export async function runGroupLoop(deps: {
       running = false;
       seeker.stop();
       await consumer.disconnect();
+      await control.stop();
     },
   };
 }

@@ -1,7 +1,8 @@
 // One partition's batch, step by step: decode it (decode-batch.ts), hold back the poison
 // PostgreSQL already applied (applied-poison.ts), send the rest of the poison to the dead-letter
 // topic (dead-letter.ts), apply the batch to PostgreSQL with the offsets (apply/), then record the
-// outcome: metrics and Kafka's offset (kafka-commit.ts), or a paused partition for an offset gap.
+// outcome: metrics and Kafka's offset (kafka-commit.ts), or, for an offset gap, a seek back to
+// PostgreSQL's offset or a paused partition (offset-gap.ts).
 // Each step is retried through outages (retry.ts). Kafka's committed offsets follow PostgreSQL's
 // and only serve tooling and lag monitoring.
 import type { ReportCodec } from '@tally/schemas/codec';
@@ -9,16 +10,22 @@ import type { Batch, EachBatchPayload } from 'kafkajs';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { splitAppliedPoison } from './applied-poison.ts';
-import { type ApplyOutcome, applyBatch } from './apply/apply-batch.ts';
+import { type ApplyOutcome, applyBatch, type BatchToApply } from './apply/apply-batch.ts';
 import { storedOffsets } from './apply/offsets.ts';
 import type { DeadLetterWriter } from './dead-letter.ts';
 import { decodeBatch } from './decode-batch.ts';
 import { commitToKafka } from './kafka-commit.ts';
 import type { ConsumerMetrics } from './metrics.ts';
+import { handleGap } from './offset-gap.ts';
+import type { PartitionControl } from './partition-control.ts';
 import { type RetryContext, withRetry } from './retry.ts';
 
-/** `stopping` is true once the consumer is shutting down. */
-export type HandleBatch = (payload: EachBatchPayload, stopping: () => boolean) => Promise<void>;
+/**
+ * `stopping` is true once the consumer is shutting down. `control` is the group loop's: without
+ * it (a handler driven alone, in tests) a partition's first row starts at the batch and any gap
+ * pauses the partition.
+ */
+export type HandleBatch = (payload: EachBatchPayload, stopping: () => boolean, control?: PartitionControl) => Promise<void>;
 
 export function createBatchHandler(deps: {
   pool: pg.Pool;
@@ -33,11 +40,12 @@ export function createBatchHandler(deps: {
   const { pool, codec, group, writeDeadLetters, gaps, log, metrics } = deps;
   const commitFailures = metrics.kafkaCommitFailures;
 
-  return async function handleBatch(payload, stopping) {
+  return async function handleBatch(payload, stopping, control) {
     const { batch } = payload;
     if (batch.isEmpty()) return;
     const started = process.hrtime.bigint();
     const retry = retryContext(payload, stopping, deps);
+    const gapDeps = { control, gaps, log, metrics, retry };
 
     const { good, poison } = await withRetry(() => decodeBatch(codec, batch.messages), retry);
     // NOTE: PostgreSQL is asked only for a batch with poison, which is rare.
@@ -45,11 +53,26 @@ export function createBatchHandler(deps: {
       poison.length === 0
         ? undefined
         : (await withRetry(() => storedOffsets(pool, group, batch.topic), retry)).get(batch.partition);
+    const offsets = offsetsOf(batch);
+    if (storedNext !== undefined && storedNext < offsets.firstOffset) {
+      // NOTE: a gap found before the dead-letter step: this batch's poison is not sent now, only
+      // when the records are read again from PostgreSQL's offset (else it would be sent twice).
+      return handleGap(payload, { kind: 'gap', storedNextOffset: storedNext, firstOffset: offsets.firstOffset }, gapDeps);
+    }
     const { fresh, applied } = splitAppliedPoison(poison, storedNext);
     const deadLettered = await withRetry(() => writeDeadLetters(batch.topic, batch.partition, fresh), retry);
-    const outcome = await withRetry(() => applyBatch(pool, { group, ...offsetsOf(batch), good, poison: deadLettered }), retry);
+    const toApply: BatchToApply = { group, ...offsets, good, poison: deadLettered };
+    let outcome = await withRetry(() => applyBatch(pool, control ? { ...toApply, logStart: 'ask' } : toApply), retry);
+    if (outcome.kind === 'no-offsets-row' && control !== undefined) {
+      // A partition without a row (never applied, or the commit that made its row was lost): its
+      // row starts at the log's start, asked of Kafka outside the transaction.
+      const logStart = await withRetry(() => control.logStart(batch.topic, batch.partition), retry);
+      outcome = await withRetry(() => applyBatch(pool, { ...toApply, logStart }), retry);
+    }
 
-    if (outcome.kind === 'gap') return pauseForGap(payload, outcome, gaps, deps);
+    if (outcome.kind === 'gap') return handleGap(payload, outcome, gapDeps);
+    // Only after 'ask', which this branch rules out; here for the type.
+    if (outcome.kind === 'no-offsets-row') throw new Error('no offsets row after the log start was given');
     recordApplied(batch, outcome, applied.length, started, metrics);
     payload.resolveOffset(batch.lastOffset());
     // Also for a batch found already applied: Kafka's copy then catches up with PostgreSQL's.
@@ -80,28 +103,6 @@ function offsetsOf(batch: Batch) {
     firstOffset: BigInt(batch.firstOffset() ?? batch.messages[0]?.offset ?? '0'),
     lastOffset: BigInt(batch.lastOffset()),
   };
-}
-
-/** Fail closed: never skip silently past records that were not applied. */
-function pauseForGap(
-  { batch, pause }: EachBatchPayload,
-  gap: Extract<ApplyOutcome, { kind: 'gap' }>,
-  gaps: Set<string>,
-  { log, metrics }: { log: Logger; metrics: ConsumerMetrics },
-): void {
-  gaps.add(`${batch.topic}/${batch.partition}`);
-  metrics.offsetGaps.inc({ topic: batch.topic, partition: String(batch.partition) });
-  log.error(
-    {
-      event: 'offset_gap',
-      topic: batch.topic,
-      partition: batch.partition,
-      stored_next_offset: String(gap.storedNextOffset),
-      first_offset: String(gap.firstOffset),
-    },
-    'Kafka offered records past the offset PostgreSQL applied; partition paused',
-  );
-  pause();
 }
 
 function recordApplied(

@@ -25,6 +25,12 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    offsetRewinds: new Counter({
+      name: 'tally_consumer_offset_rewinds_total',
+      help: 'Batches that found PostgreSQL behind them (commits lost in a crash) and read the partition again from its next_offset',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
     kafkaCommitFailures: new Counter({
       name: 'tally_consumer_kafka_commit_failures_total',
       help: 'Advisory Kafka offset commits that failed after the batch was applied (PostgreSQL holds the offset)',
@@ -61,6 +67,12 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
       name: 'tally_consumer_retries_total',
       help: 'Retries of an outage, by dependency',
       labelNames: ['dependency'],
+      registers,
+    }),
+    batchFailures: new Counter({
+      name: 'tally_consumer_batch_failures_total',
+      help: 'Failed attempts at a batch with an error that is not an outage (SQLSTATE, errno or error name); the batch is fetched again',
+      labelNames: ['topic', 'partition', 'code'],
       registers,
     }),
     offsetGaps: new Counter({

@@ -1,7 +1,11 @@
 // Retries an outage with exponential backoff (0.2 s doubling to 5 s) for as long as it lasts,
 // heartbeating meanwhile so the group keeps this member and its partitions. Gives up only when
 // the consumer stops or the partition moved to another member (its batch is then redelivered
-// there), or when errors.ts classifies the failure as not worth waiting for.
+// there), or when errors.ts classifies the failure as not worth waiting for. Such a failure leaves
+// the batch at once. kafkajs then fetches the same batch again after its own backoff (0.3 s growing
+// to 5 s) for as long as it fails, since a pg error has no `retriable` field and kafkajs reads that
+// as retriable; a TypeError, RangeError, ReferenceError or SyntaxError instead crashes the consumer
+// for good (kafkajs restarts only a retriable cause). batch-failures.ts reports either way.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsumerError, classify, type Dependency } from './errors.ts';
 

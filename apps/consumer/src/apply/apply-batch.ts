@@ -17,6 +17,12 @@ export interface BatchToApply {
   partition: number;
   firstOffset: bigint;
   lastOffset: bigint;
+  /**
+   * Where the partition's log starts in Kafka, for a partition without an offsets row (its row
+   * starts there), or 'ask' to get `no-offsets-row` back instead and ask Kafka outside the
+   * transaction. Absent: the row starts at firstOffset, for callers whose batch starts the log.
+   */
+  logStart?: bigint | 'ask';
   good: GoodRecord[];
   poison: PoisonRecord[];
 }
@@ -32,8 +38,13 @@ export type ApplyOutcome =
       /** Reason codes of the poison records this batch recorded as dead letters. */
       deadLettered: string[];
     }
-  /** Kafka offered records past PostgreSQL's next_offset: some were never applied. Fail closed. */
-  | { kind: 'gap'; storedNextOffset: bigint; firstOffset: bigint };
+  /**
+   * Kafka offered records past PostgreSQL's next_offset: some were never applied (or their commit
+   * was lost). Read again from storedNextOffset if Kafka still has it, else fail closed.
+   */
+  | { kind: 'gap'; storedNextOffset: bigint; firstOffset: bigint }
+  /** The partition has no offsets row and the batch said `logStart: 'ask'`: nothing was done. */
+  | { kind: 'no-offsets-row' };
 
 export async function applyBatch(pool: pg.Pool, batch: BatchToApply): Promise<ApplyOutcome> {
   const client = await pool.connect();
