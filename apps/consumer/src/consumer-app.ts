@@ -101,10 +101,14 @@ export async function startConsumer(
     server,
     async stop() {
       clearInterval(maintenance);
-      await group.stop();
-      await deadLetterProducer.disconnect();
-      await server.close();
-      await pool.end();
+      try {
+        await group.stop();
+        await deadLetterProducer.disconnect();
+        await server.close();
+      } finally {
+        // NOTE: whatever failed above, the connections go: a pool left open outlives the process's work.
+        await pool.end();
+      }
     },
   };
 }

@@ -1,13 +1,20 @@
 // Applies the schema's migrations (node-pg-migrate, the SQL files under packages/db/migrations/).
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 /** Applies what is pending as the schema's owner; returns the names of the migrations applied. */
 export async function migrate(databaseUrl: string): Promise<string[]> {
+  // TRICKY: a client of our own, not node-pg-migrate's: its own has no 'error' listener and is
+  // ended without waiting, so a server that ends the connection just then (a restart, a database
+  // dropped WITH (FORCE)) threw an uncaught exception in whatever process had migrated.
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => undefined);
+  await client.connect();
   const applied = await runner({
-    databaseUrl,
+    dbClient: client,
     dir: MIGRATIONS_DIR,
     direction: 'up',
     migrationsTable: 'pgmigrations',
@@ -17,13 +24,15 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
     // Consumers starting together take turns; the later ones find nothing left to apply.
     advisoryLockMode: 'wait',
     log: () => undefined,
-  }).catch((error: { code?: string; message: string }) => {
-    // node-pg-migrate rewraps some errors ("Unable to ensure migrations table: …") without the code.
-    if (error.code !== '42501' && !/permission denied/.test(error.message)) throw error;
-    const role = new URL(databaseUrl).username || '(default user)';
-    throw new Error(
-      `migrations need the schema's owner, and ${role} may not change the schema (${error.message.split('\n')[0]}): set MIGRATIONS_DATABASE_URL to the owner (tally_owner)`,
-    );
-  });
+  })
+    .catch((error: { code?: string; message: string }) => {
+      // node-pg-migrate rewraps some errors ("Unable to ensure migrations table: …") without the code.
+      if (error.code !== '42501' && !/permission denied/.test(error.message)) throw error;
+      const role = new URL(databaseUrl).username || '(default user)';
+      throw new Error(
+        `migrations need the schema's owner, and ${role} may not change the schema (${error.message.split('\n')[0]}): set MIGRATIONS_DATABASE_URL to the owner (tally_owner)`,
+      );
+    })
+    .finally(() => client.end());
   return applied.map((m) => m.name);
 }
