@@ -38,7 +38,7 @@ export function launcherConfig(env: NodeJS.ProcessEnv = process.env): LauncherCo
   return {
     databaseUrl: env.DATABASE_URL ?? DEFAULTS.databaseUrl,
     registryDatabase: env.TALLY_REGISTRY_DATABASE ?? 'tally_registry',
-    kafkaVersion: env.TALLY_KAFKA_VERSION ?? KAFKA_VERSION,
+    kafkaVersion: env.TALLY_KAFKA_VERSION || KAFKA_VERSION,
     kafkaVersionAsked: Boolean(env.TALLY_KAFKA_VERSION),
     apicurioVersion: env.TALLY_APICURIO_VERSION ?? APICURIO_VERSION,
     kafkaPort,

@@ -16,16 +16,20 @@ interface Run {
   output: string;
 }
 
-/** The launcher in a state folder of its own, with only Node on PATH (no java, no mvn). */
+/**
+ * The launcher in a state folder of its own, with only Node on PATH (no java, no mvn), and no
+ * Kafka version asked for (CI's second pass sets TALLY_KAFKA_VERSION for every process).
+ */
 function launcher(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const state = mkdtempSync(join(tmpdir(), 'tally-adopt-'));
   states.push(state);
+  const { TALLY_KAFKA_VERSION: _asked, ...inherited } = process.env;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [...LAUNCHER_ARGS, ...args],
       {
-        env: { ...process.env, PATH: dirname(process.execPath), TALLY_STATE_DIR: state, ...env },
+        env: { ...inherited, PATH: dirname(process.execPath), TALLY_STATE_DIR: state, ...env },
         timeout: 60_000,
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
