@@ -18,6 +18,12 @@ export interface PrivatePostgres {
   /** `pg_ctl stop -m immediate`: no checkpoint, no WAL flush; what a crash leaves behind. */
   crash(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * SIGSTOPs the WAL writer: from then on WAL reaches the OS only when a backend needs to
+   * (a synchronous commit, full WAL buffers), so a crash surely loses the asynchronous commits
+   * made since. The next `crash` kills it (the postmaster SIGKILLs children that ignore SIGQUIT).
+   */
+  freezeWalWriter(): Promise<void>;
   /** Stops the cluster (if running) and removes its directory. */
   remove(): Promise<void>;
 }
@@ -47,6 +53,11 @@ export async function startPrivatePostgres(settings: Record<string, string> = {}
       await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
     },
     start,
+    freezeWalWriter: async () => {
+      const [writer] = await sql<{ pid: number }>(admin, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'");
+      if (!writer) throw new Error('no walwriter process in pg_stat_activity');
+      process.kill(writer.pid, 'SIGSTOP');
+    },
     remove: async () => {
       await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
