@@ -1,12 +1,12 @@
 // One batch of one partition, applied to PostgreSQL in one transaction, step by step: lock the
-// partition's offset row and skip what is already applied (fence.ts), drop resent event ids
-// (dedupe.ts), upsert the aggregate deltas as a set (upsert.ts), remember the ids, record the dead
-// letters (dead-letters.ts) and move next_offset (offsets.ts). The locked offset row is the fence: a consumer that
+// partition's offset row and skip what is already applied (fence.ts), claim the event ids and drop
+// those counted before (dedupe.ts), upsert the aggregate deltas as a set (upsert.ts), record the
+// dead letters (dead-letters.ts) and move next_offset (offsets.ts). The locked offset row is the fence: a consumer that
 // lost the partition and wakes up late finds next_offset past its records and applies nothing.
 import type pg from 'pg';
 import type { GoodRecord, PoisonRecord } from '../decode-batch.ts';
 import { recordDeadLetters } from './dead-letters.ts';
-import { dedupe, rememberCounted } from './dedupe.ts';
+import { claimNew } from './dedupe.ts';
 import { fence } from './fence.ts';
 import { moveOffset } from './offsets.ts';
 import { upsertAggregates } from './upsert.ts';
@@ -64,9 +64,8 @@ export async function applyBatch(pool: pg.Pool, batch: BatchToApply): Promise<Ap
       return fenced.outcome;
     }
     const { good, poison, alreadyApplied } = fenced;
-    const counted = await dedupe(client, good);
+    const counted = await claimNew(client, good);
     const rows = await upsertAggregates(client, counted);
-    await rememberCounted(client, counted);
     await recordDeadLetters(client, batch, poison);
     const nextOffset = await moveOffset(client, batch, counted);
     await client.query('COMMIT');

@@ -1,35 +1,62 @@
 // Step 2 of applying a batch: drop resent events (an event_id counted in an earlier batch, or
-// twice in this one), and, once the aggregates are upserted, remember the ids counted.
+// twice in this one) with one atomic claim: the batch's ids are inserted into today's seen_events
+// partition, and an id is counted only if this transaction inserted it and no earlier day holds it.
+//
+// Why a claim and not a lookup: two transactions counting the same id at once (a resend with
+// another user_id lands on another partition) both found it unseen under READ COMMITTED, and both
+// counted it. An insert into a unique key waits for the other transaction's row instead, and once
+// that commits, inserts nothing, so exactly one of the two counts the id.
+//
+// Days: seen_events is partitioned by the UTC day an id was first counted (old days are dropped
+// whole), so the key is (event_id, seen_on) and a claim only contends within one day. Earlier
+// days are only read: nobody inserts into them any more, except a transaction that began before
+// midnight and is still running. For that, a transaction in the first MIDNIGHT_GRACE of a day
+// claims its ids in yesterday's partition too, and meets such a transaction's rows there; a
+// transaction older than TRANSACTION_AGE_LIMIT fails before it commits (offsets.ts), so nothing
+// from before midnight commits after the grace.
 import type { ReportEvent } from '@tally/schemas';
 import type pg from 'pg';
 import type { GoodRecord } from '../decode-batch.ts';
 
-// TRICKY: `event_id = ANY($1)` reads the same, but the planner turns it into a (parallel) scan of
-// the whole day's partition once the array is large: a batch then costs more the longer the day
-// runs (480 ms at 770,000 ids). `IN (SELECT unnest(...))` keeps it to one index probe per id, and
-// the `seen_on` bound prunes the partitions made ahead for the coming days.
-export const SEEN_BEFORE = `
-SELECT event_id::text AS id FROM seen_events
-WHERE event_id IN (SELECT unnest($1::uuid[])) AND seen_on <= (now() AT TIME ZONE 'UTC')::date`;
+export const MIDNIGHT_GRACE = '10 minutes';
 
-/** The events to count: the records' events, less those whose id was seen before. */
-export async function dedupe(client: pg.ClientBase, good: GoodRecord[]): Promise<ReportEvent[]> {
+// TRICKY: the claim is one statement: the older-days probe reads the table as it was before the
+// INSERT of its own CTE, so it sees only earlier days' rows (ids are probed by index one by one;
+// `= ANY` was once planned as a scan of a whole day's partition). Rows are inserted in one order
+// (day, id) in every transaction, so two claims wait on each other without deadlocking.
+export const CLAIM_IDS = `
+WITH clock AS (
+  SELECT coalesce($2::timestamptz, now()) AT TIME ZONE 'UTC' AS utc
+), days AS (
+  SELECT utc::date AS day FROM clock
+  UNION ALL
+  SELECT utc::date - 1 FROM clock WHERE utc - utc::date::timestamp < interval '${MIDNIGHT_GRACE}'
+), claimed AS (
+  INSERT INTO seen_events (event_id, seen_on)
+  SELECT id, day FROM days, unnest($1::uuid[]) AS id ORDER BY day, id
+  ON CONFLICT DO NOTHING
+  RETURNING event_id
+)
+SELECT c.event_id::text AS id FROM claimed c
+GROUP BY c.event_id
+HAVING count(*) = (SELECT count(*) FROM days)
+  AND NOT EXISTS (
+    SELECT 1 FROM seen_events s WHERE s.event_id = c.event_id AND s.seen_on < (SELECT min(day) FROM days)
+  )`;
+
+/**
+ * Claims the records' event ids; returns the events to count (each new id's first record).
+ * `clock` stands in for the transaction's start time, for tests around midnight.
+ */
+export async function claimNew(client: pg.ClientBase, good: GoodRecord[], clock?: Date): Promise<ReportEvent[]> {
+  if (good.length === 0) return [];
   const ids = [...new Set(good.map((r) => r.event.event_id))];
-  const seen = new Set(ids.length === 0 ? [] : (await client.query<{ id: string }>(SEEN_BEFORE, [ids])).rows.map((r) => r.id));
+  const { rows } = await client.query<{ id: string }>(CLAIM_IDS, [ids, clock?.toISOString() ?? null]);
+  const fresh = new Set(rows.map((r) => r.id));
   const counted = [];
   for (const record of good) {
-    if (seen.has(record.event.event_id)) continue;
-    seen.add(record.event.event_id);
+    if (!fresh.delete(record.event.event_id)) continue;
     counted.push(record.event);
   }
   return counted;
-}
-
-/** Records the counted ids in seen_events, in the transaction that counted them. */
-export async function rememberCounted(client: pg.ClientBase, counted: ReportEvent[]): Promise<void> {
-  if (counted.length === 0) return;
-  await client.query(
-    "INSERT INTO seen_events (event_id, seen_on) SELECT unnest($1::uuid[]), (now() AT TIME ZONE 'UTC')::date ON CONFLICT DO NOTHING",
-    [counted.map((e) => e.event_id)],
-  );
 }
