@@ -21,6 +21,7 @@ export const BROKER_INDEPENDENT = [
   'packages/schemas/test/codec.integration.test.ts',
   'packages/schemas/test/compatibility.integration.test.ts',
   'tools/launcher/test/postgres.integration.test.ts',
+  'tools/launcher/test/rabbitmq.integration.test.ts',
   'tools/launcher/test/registry.integration.test.ts',
 ];
 

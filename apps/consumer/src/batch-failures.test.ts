@@ -140,6 +140,28 @@ describe('reportingFailures', () => {
     expect(failures.readiness()).toBe('ok');
   });
 
+  it.each([
+    ['a TypeError (a bug)', new TypeError("Cannot read properties of undefined (reading 'offset')")],
+    ['a RangeError', new RangeError('Invalid time value')],
+    [
+      'an error kafkajs marked not retriable',
+      Object.assign(new Error('Message was too large'), { name: 'KafkaJSProtocolError', retriable: false }),
+    ],
+  ])(
+    'hands kafkajs %s as an error it fetches the batch again on, instead of one that stops the consumer for good',
+    async (_, error) => {
+      const { failures } = tracker();
+      const thrown = await reportingFailures(vi.fn().mockRejectedValue(error), failures)(payload(0, ['1']), () => false).catch(
+        (e: unknown) => e as Error & { retriable?: unknown },
+      );
+      expect(thrown).toBeInstanceOf(Error);
+      expect(thrown?.name).toBe('BatchFailed');
+      expect(thrown?.retriable).toBeUndefined();
+      expect(thrown?.cause).toBe(error);
+      expect(failures.failing()).toHaveLength(1);
+    },
+  );
+
   it('takes an empty batch for no news', async () => {
     const { failures } = tracker();
     failures.failed(batch(2), postgresError('22003'));

@@ -1,6 +1,7 @@
-// Reports a batch that keeps failing with an error that is not an outage (a value PostgreSQL
-// refuses, such as 22003 numeric out of range; a bug). retry.ts rethrows such an error at once and
-// kafkajs fetches the same batch again after its own backoff (up to 5 s), for as long as it fails.
+// Reports a batch that keeps failing with an error that is not an outage and not a record's fault
+// (contain-rejected.ts dead-letters those): a bug, a missing grant. retry.ts rethrows such an error
+// at once and kafkajs fetches the same batch again after its own backoff (up to 5 s), for as long as
+// it fails (refetchable below keeps kafkajs from stopping the consumer for good instead).
 // Each failure is counted (tally_consumer_batch_failures_total{topic,partition,code}) and logged
 // (the first of a batch with its stack, then one line per attempt), and the partition is named in
 // /readyz until it applies a batch. Outages never count here: retry.ts waits them out in the batch.
@@ -145,11 +146,27 @@ export function reportingFailures(handleBatch: HandleBatch, failures: BatchFailu
     try {
       await handleBatch(payload, ...rest);
     } catch (error) {
-      // TRICKY: rethrow the original: kafkajs decides from its `retriable` field (and its name)
-      // whether to fetch the batch again or crash the consumer; see retry.ts.
       if (!batch.isEmpty()) failures.failed(batchIdentity(batch), error);
-      throw error;
+      throw refetchable(error);
     }
     if (!batch.isEmpty()) failures.applied(batch.topic, batch.partition);
   };
+}
+
+// kafkajs stops the consumer for good (no restart, the process lives on, consuming nothing) when
+// eachBatch throws one of these or an error marked `retriable: false`; anything else makes it fetch
+// the batch again after its backoff.
+const KAFKAJS_UNRECOVERABLE = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
+
+/**
+ * The error to hand kafkajs: the original, which kafkajs fetches the batch again on (a pg error has
+ * no `retriable` field), or, for what would stop the consumer for good, a wrapper it retries too:
+ * a batch that fails for a bug is reported here each time, never a consumer silently stopped.
+ */
+export function refetchable(error: unknown): unknown {
+  const { name, retriable, message } = (error ?? {}) as { name?: unknown; retriable?: unknown; message?: unknown };
+  if (retriable !== false && !(typeof name === 'string' && KAFKAJS_UNRECOVERABLE.has(name))) return error;
+  const wrapped = new Error(`batch failed, to be fetched again: ${String(message ?? error)}`, { cause: error });
+  wrapped.name = 'BatchFailed';
+  return wrapped;
 }

@@ -18,6 +18,8 @@ describe('consumer config', () => {
       host: '127.0.0.1',
       logLevel: 'info',
       statementTimeoutMs: 10_000,
+      idleInTransactionTimeoutMs: 10_000,
+      lockTimeoutMs: 2_000,
       dedupRetentionDays: 8,
       sessionTimeoutMs: 30_000,
       partitionsConcurrently: 4,
@@ -33,6 +35,10 @@ describe('consumer config', () => {
     ['DEDUP_RETENTION_DAYS', '3'],
     ['CONSUMER_PARTITIONS_CONCURRENTLY', '0'],
     ['CONSUMER_SYNCHRONOUS_COMMIT', 'local'],
+    ['CONSUMER_IDLE_IN_TRANSACTION_TIMEOUT_MS', '0'],
+    ['CONSUMER_IDLE_IN_TRANSACTION_TIMEOUT_MS', '999'],
+    ['CONSUMER_LOCK_TIMEOUT_MS', '0'],
+    ['CONSUMER_LOCK_TIMEOUT_MS', '1.5'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));

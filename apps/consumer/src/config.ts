@@ -24,6 +24,21 @@ const schema = z.object({
   ...listenFields('CONSUMER', DEFAULTS.ports.consumer),
   /** Every query is cut off after this long, so a stuck database is seen as an outage. */
   CONSUMER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * PostgreSQL's idle_in_transaction_session_timeout: a session left inside a transaction this
+   * long between two statements (its consumer frozen: SIGSTOP, a long GC pause) is ended by the
+   * server, and its row locks go with it. A batch's statements follow each other within
+   * milliseconds, so 10 s is never a healthy gap, and it is a third of the default session
+   * timeout: the locks are gone before the group hands the frozen member's partitions to another.
+   */
+  CONSUMER_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
+  /**
+   * PostgreSQL's lock_timeout: a statement waiting this long for a lock fails (55P03), its
+   * transaction rolls back, releasing its own locks, and the batch is retried with backoff. Locks
+   * held by a live batch last milliseconds; this bounds the wait on one that is frozen or slow,
+   * and on DDL queued behind it (the seen_events upkeep).
+   */
+  CONSUMER_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
   /** How long an event_id is remembered to drop client resends (at least 7 days). */
   DEDUP_RETENTION_DAYS: z.coerce.number().int().min(7, 'must be at least 7').default(8),
   /** Kafka's session timeout: how long a silent member keeps its partitions. */
@@ -46,6 +61,8 @@ export interface ConsumerConfig extends ReportEventConfig {
   port: number;
   host: string;
   statementTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+  lockTimeoutMs: number;
   dedupRetentionDays: number;
   sessionTimeoutMs: number;
   partitionsConcurrently: number;
@@ -66,6 +83,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConsumerCon
     port: parsed.CONSUMER_PORT,
     host: parsed.CONSUMER_HOST,
     statementTimeoutMs: parsed.CONSUMER_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: parsed.CONSUMER_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    lockTimeoutMs: parsed.CONSUMER_LOCK_TIMEOUT_MS,
     dedupRetentionDays: parsed.DEDUP_RETENTION_DAYS,
     sessionTimeoutMs: parsed.CONSUMER_SESSION_TIMEOUT_MS,
     partitionsConcurrently: parsed.CONSUMER_PARTITIONS_CONCURRENTLY,

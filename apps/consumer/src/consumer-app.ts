@@ -1,9 +1,10 @@
 // Wires the consumer: migrations, pool, topics, registry codec, dead-letter producer, the batch
 // handler and the group loop that feeds it (reporting batches that keep failing, batch-failures.ts),
-// and the health server (ready when Kafka, PostgreSQL, the registry and every partition are).
+// and the health server (ready when Kafka, PostgreSQL, the registry and every partition are, each
+// partition on the log its offsets came from).
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DEFAULTS } from '@tally/config';
-import { maintainDedupPartitions, migrate } from '@tally/db';
+import { foldHourPerAction, maintainDedupPartitions, migrate } from '@tally/db';
 import { createKafkaClient, ensureTopic } from '@tally/kafka';
 import { buildHealthServer, readinessOf } from '@tally/runtime';
 import { createReportCodec } from '@tally/schemas/codec';
@@ -12,7 +13,7 @@ import type { Logger } from 'pino';
 import { createBatchFailures, reportingFailures } from './batch-failures.ts';
 import type { ConsumerConfig } from './config.ts';
 import { createDeadLetterProducer, createDeadLetterWriter } from './dead-letter.ts';
-import { runGroupLoop } from './group-loop.ts';
+import { type GroupLoop, runGroupLoop } from './group-loop.ts';
 import { createBatchHandler } from './handle-batch.ts';
 import { createMetrics } from './metrics.ts';
 import { createPool } from './postgres-pool.ts';
@@ -26,16 +27,24 @@ export interface RunningConsumer {
 export async function startConsumer(
   config: ConsumerConfig,
   log: Logger,
-  options: { defaultMetrics?: boolean } = {},
+  /** recheckStoppedMs: how often stopped partitions are looked at for a reset (tests shorten it). */
+  options: { defaultMetrics?: boolean; recheckStoppedMs?: number } = {},
 ): Promise<RunningConsumer> {
   const applied = await migrate(config.migrationsDatabaseUrl);
   if (applied.length > 0) log.info({ event: 'migrations_applied', migrations: applied }, 'migrations applied');
   const pool = createPool(config, log);
   await maintainDedupPartitions(pool, config.dedupRetentionDays);
+  // NOTE: not fatal, at start either: unfolded hours are only slower to read, and the next run folds them.
+  const foldHours = () =>
+    foldHourPerAction(pool).catch((error: unknown) =>
+      log.warn({ event: 'rollup_fold_failed', err: error }, 'could not fold the per-action rollup of closed hours'),
+    );
+  void foldHours();
   const maintenance = setInterval(() => {
     maintainDedupPartitions(pool, config.dedupRetentionDays).catch((error: unknown) =>
       log.warn({ event: 'dedup_maintenance_failed', err: error }, 'could not maintain seen_events partitions'),
     );
+    void foldHours();
   }, 3_600_000);
   maintenance.unref();
 
@@ -66,7 +75,15 @@ export async function startConsumer(
     metrics,
   });
   const batchFailures = createBatchFailures({ metrics, log });
-  const group = await runGroupLoop({ kafka, pool, config, log, handleBatch: reportingFailures(handleBatch, batchFailures) });
+  const group = await runGroupLoop({
+    kafka,
+    pool,
+    config,
+    log,
+    metrics,
+    handleBatch: reportingFailures(handleBatch, batchFailures),
+    ...(options.recheckStoppedMs === undefined ? {} : { recheckStoppedMs: options.recheckStoppedMs }),
+  });
   // A partition moved to another member is that member's to report.
   group.consumer.on(group.consumer.events.GROUP_JOIN, ({ payload }) =>
     batchFailures.retain(config.reportTopic, payload.memberAssignment[config.reportTopic] ?? []),
@@ -83,15 +100,16 @@ export async function startConsumer(
       // NOTE: the codec asks the registry at most every few seconds, however often /readyz is polled.
       const registry = await codec.registryHealth();
       const checks = {
-        kafka: group.joined() ? 'ok' : 'not in the group yet',
+        kafka: kafkaReadiness(group),
         postgres,
         registry: registry.ok ? 'ok' : `${registry.error.code}: ${registry.error.message}`,
         partitions: gaps.size === 0 ? 'ok' : `paused for an offset gap: ${[...gaps].join(', ')}`,
+        log: group.logIdentity(),
         batches: batchFailures.readiness(),
         seek:
           group.awaitingSeek().length === 0
             ? 'ok'
-            : `partitions ${group.awaitingSeek().join(', ')} paused until PostgreSQL's offsets can be read`,
+            : `partitions ${group.awaitingSeek().join(', ')} paused until PostgreSQL's offsets and Kafka's log can be read`,
       };
       return readinessOf(checks);
     },
@@ -111,4 +129,10 @@ export async function startConsumer(
       }
     },
   };
+}
+
+function kafkaReadiness(group: GroupLoop): string {
+  const stopped = group.stoppedForGood();
+  if (stopped) return `stopped consuming for good after ${stopped.name}: ${stopped.message}; restart the consumer`;
+  return group.joined() ? 'ok' : 'not in the group yet';
 }

@@ -54,8 +54,11 @@ export function failureCode(failure: ConsumerError): string {
 
 // SQLSTATE classes and codes worth waiting out: connection exceptions (08), operator intervention
 // such as a shutdown (57P01-57P03), statement timeout (57014), serialization failure and deadlock
-// (40001, 40P01), insufficient resources (53).
-const RETRIABLE_SQLSTATE = /^(08|53|57P0[1-3]$|57014$|40001$|40P01$)/;
+// (40001, 40P01), insufficient resources (53), and the two timeouts the consumer's sessions set
+// (postgres-pool.ts): a lock waited for too long (55P03 lock_not_available) and a session ended
+// for idling in its transaction (25P03, sent as the server ends the connection). Both leave the
+// batch's transaction rolled back; the batch is applied again once the lock holder is gone.
+const RETRIABLE_SQLSTATE = /^(08|53|57P0[1-3]$|57014$|40001$|40P01$|55P03$|25P03$)/;
 
 // NOTE: kafkajs and the registry client (through SchemaError) wrap their own network failures, so
 // a bare Node errno reaching here comes from node-postgres.

@@ -1,6 +1,8 @@
-// One partition's batch, step by step: decode it (decode-batch.ts), hold back the poison
+// One partition's batch, step by step: check it comes from the log PostgreSQL's offsets came from
+// (log-identity/guard.ts: before, and after for the log's end), decode it (decode-batch.ts), hold back the poison
 // PostgreSQL already applied (applied-poison.ts), send the rest of the poison to the dead-letter
-// topic (dead-letter.ts), apply the batch to PostgreSQL with the offsets (apply/), then record the
+// topic (dead-letter.ts), apply the batch to PostgreSQL with the offsets (apply/; records PostgreSQL
+// refuses are dead-lettered one by one, contain-rejected.ts), then record the
 // outcome: metrics and Kafka's offset (kafka-commit.ts), or, for an offset gap, a seek back to
 // PostgreSQL's offset or a paused partition (offset-gap.ts).
 // Each step is retried through outages (retry.ts). Kafka's committed offsets follow PostgreSQL's
@@ -11,7 +13,8 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { splitAppliedPoison } from './applied-poison.ts';
 import { type ApplyOutcome, applyBatch, type BatchToApply } from './apply/apply-batch.ts';
-import { storedOffsets } from './apply/offsets.ts';
+import { type BatchIdentity, storedOffsets } from './apply/offsets.ts';
+import { applyContaining, type ContainDeps, MAX_CONTAINED } from './contain-rejected.ts';
 import type { DeadLetterWriter } from './dead-letter.ts';
 import { decodeBatch } from './decode-batch.ts';
 import { commitToKafka } from './kafka-commit.ts';
@@ -39,13 +42,18 @@ export function createBatchHandler(deps: {
 }): HandleBatch {
   const { pool, codec, group, writeDeadLetters, gaps, log, metrics } = deps;
   const commitFailures = metrics.kafkaCommitFailures;
+  /** Partitions (`topic/partition`) where PostgreSQL refused too many records to contain them. */
+  const uncontained = new Set<string>();
 
   return async function handleBatch(payload, stopping, control) {
     const { batch } = payload;
     if (batch.isEmpty()) return;
+    // A stopped partition, or a batch that shows the log is not the one: nothing applied or resolved.
+    if (control !== undefined && !control.identity.admits(batch)) return;
     const started = process.hrtime.bigint();
     const retry = retryContext(payload, stopping, deps);
     const gapDeps = { control, gaps, log, metrics, retry };
+    const partitionKey = `${batch.topic}/${batch.partition}`;
 
     const { good, poison } = await withRetry(() => decodeBatch(codec, batch.messages), retry);
     // NOTE: PostgreSQL is asked only for a batch with poison, which is rare.
@@ -61,18 +69,43 @@ export function createBatchHandler(deps: {
     }
     const { fresh, applied } = splitAppliedPoison(poison, storedNext);
     const deadLettered = await withRetry(() => writeDeadLetters(batch.topic, batch.partition, fresh), retry);
-    const toApply: BatchToApply = { group, ...offsets, good, poison: deadLettered };
-    let outcome = await withRetry(() => applyBatch(pool, control ? { ...toApply, logStart: 'ask' } : toApply), retry);
+    // The log's identity rides with the batch to moveOffset (apply/offsets.ts), written with next_offset.
+    const identity = control === undefined ? {} : { logIdentity: control.identity.identityOf(batch) };
+    const toApply: BatchToApply & { logIdentity?: BatchIdentity } = {
+      group,
+      ...offsets,
+      good,
+      poison: deadLettered,
+      ...identity,
+    };
+    // Records PostgreSQL refuses are dead-lettered one by one instead of failing the batch forever.
+    const contain: ContainDeps = {
+      apply: (part) => withRetry(() => applyBatch(pool, part), retry),
+      deadLetter: (records) => withRetry(() => writeDeadLetters(batch.topic, batch.partition, records), retry),
+      messageAt: (offset) => batch.messages.find((m) => BigInt(m.offset) === offset),
+      limit: uncontained.has(partitionKey) ? 0 : MAX_CONTAINED,
+      onLimit: () => {
+        uncontained.add(partitionKey);
+        log.error(
+          { event: 'containment_stopped', topic: batch.topic, partition: batch.partition, limit: MAX_CONTAINED },
+          `PostgreSQL refused more than ${MAX_CONTAINED} records of one batch: not dead-lettering more; the partition stops until its batches apply`,
+        );
+      },
+    };
+    let outcome = await applyContaining(control ? { ...toApply, logStart: 'ask' } : toApply, contain);
     if (outcome.kind === 'no-offsets-row' && control !== undefined) {
       // A partition without a row (never applied, or the commit that made its row was lost): its
       // row starts at the log's start, asked of Kafka outside the transaction.
       const logStart = await withRetry(() => control.logStart(batch.topic, batch.partition), retry);
-      outcome = await withRetry(() => applyBatch(pool, { ...toApply, logStart }), retry);
+      outcome = await applyContaining({ ...toApply, logStart }, contain);
     }
 
     if (outcome.kind === 'gap') return handleGap(payload, outcome, gapDeps);
+    uncontained.delete(partitionKey);
     // Only after 'ask', which this branch rules out; here for the type.
     if (outcome.kind === 'no-offsets-row') throw new Error('no offsets row after the log start was given');
+    // A log ending below next_offset (recreated, truncated) stops the partition; this batch was all applied already.
+    if (control !== undefined && !control.identity.afterApplied(batch, outcome.nextOffset)) return;
     recordApplied(batch, outcome, applied.length, started, metrics);
     payload.resolveOffset(batch.lastOffset());
     // Also for a batch found already applied: Kafka's copy then catches up with PostgreSQL's.

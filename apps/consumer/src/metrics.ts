@@ -75,6 +75,18 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
       labelNames: ['topic', 'partition', 'code'],
       registers,
     }),
+    logMismatches: new Counter({
+      name: 'tally_consumer_log_mismatches_total',
+      help: 'Partitions stopped because Kafka’s log is not the one PostgreSQL’s offsets came from (other cluster, log ending below next_offset, another record at the last applied offset), by reason',
+      labelNames: ['topic', 'partition', 'reason'],
+      registers,
+    }),
+    partitionsStopped: new Gauge({
+      name: 'tally_consumer_partitions_stopped',
+      help: 'Assigned partitions stopped for a log mismatch, waiting for `pnpm consumer:offsets reset`',
+      labelNames: ['topic'],
+      registers,
+    }),
     offsetGaps: new Counter({
       name: 'tally_consumer_offset_gaps_total',
       help: 'Batches refused because Kafka offered records past what PostgreSQL applied (partition paused)',

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { ConsumerError, type Dependency } from './errors.ts';
 import { type RetryContext, withRetry } from './retry.ts';
@@ -18,6 +19,22 @@ describe('withRetry', () => {
     expect(work).toHaveBeenCalledTimes(2);
     expect(retry.onRetry).toHaveBeenCalledWith('postgres', 1, expect.any(Error));
   });
+
+  // Issue 15, item 5: a lock held by a frozen consumer is waited out, never a failed batch.
+  it('retries a lock timeout (55P03) and a session ended for idling in its transaction (25P03)', async () => {
+    const sqlstate = (code: string) => Object.assign(new pg.DatabaseError(`SQLSTATE ${code}`, 0, 'error'), { code });
+    const work = vi
+      .fn()
+      .mockRejectedValueOnce(sqlstate('55P03'))
+      .mockRejectedValueOnce(sqlstate('25P03'))
+      .mockResolvedValue('done');
+    const retry = context();
+    await expect(withRetry(work, retry)).resolves.toBe('done');
+    expect(retry.onRetry.mock.calls.map(([dependency, attempt]) => [dependency, attempt])).toEqual([
+      ['postgres', 1],
+      ['postgres', 2],
+    ]);
+  }, 10_000);
 
   it('rethrows a failure that is not an outage as it is, without retrying', async () => {
     const bug = new TypeError('not a function');

@@ -4,8 +4,10 @@
 // there), or when errors.ts classifies the failure as not worth waiting for. Such a failure leaves
 // the batch at once. kafkajs then fetches the same batch again after its own backoff (0.3 s growing
 // to 5 s) for as long as it fails, since a pg error has no `retriable` field and kafkajs reads that
-// as retriable; a TypeError, RangeError, ReferenceError or SyntaxError instead crashes the consumer
-// for good (kafkajs restarts only a retriable cause). batch-failures.ts reports either way.
+// as retriable (a TypeError, RangeError, ReferenceError or SyntaxError, which would stop kafkajs's
+// consumer for good, is wrapped by batch-failures.ts so it is fetched again too); records PostgreSQL
+// refuses for what they hold are dead-lettered instead (contain-rejected.ts). batch-failures.ts
+// reports every failed attempt.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsumerError, classify, type Dependency } from './errors.ts';
 

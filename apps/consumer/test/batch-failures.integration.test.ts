@@ -1,5 +1,6 @@
 // A batch that fails the same way on every attempt with an error that is not an outage (issue 15,
-// item 1: here 22003, raised by a trigger of the test's own for one marker user) is reported while
+// item 1: here 42501, a missing grant, raised by a trigger of the test's own for one marker user;
+// no record's fault, so not dead-lettered as contain-rejected.ts would a 22003) is reported while
 // it fails (a counter, /readyz naming the partition and the code, a log line per attempt), the
 // other partitions keep being applied, and once the cause is gone the batch applies and every
 // event is counted once.
@@ -14,14 +15,14 @@ afterAll(async () => {
 
 const MARKER = 'refused-by-test-trigger';
 
-/** Makes every insert of the marker user's row into aggregates_minute fail with SQLSTATE 22003. */
+/** Makes every insert of the marker user's row into aggregates_minute fail with SQLSTATE 42501. */
 async function refuseMarker(url: string): Promise<() => Promise<void>> {
   await sql(
     url,
     `CREATE FUNCTION refuse_marker() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
        IF NEW.user_id = '${MARKER}' THEN
-         RAISE EXCEPTION 'value out of range (test trigger)' USING ERRCODE = 'numeric_value_out_of_range';
+         RAISE EXCEPTION 'permission denied (test trigger)' USING ERRCODE = 'insufficient_privilege';
        END IF;
        RETURN NEW;
      END $$`,
@@ -68,7 +69,7 @@ describe('a batch that keeps failing with an error that is not an outage', () =>
           (l) =>
             l.startsWith('tally_consumer_batch_failures_total{') &&
             l.includes(`partition="${partition}"`) &&
-            l.includes('code="22003"'),
+            l.includes('code="42501"'),
         );
       return Number(line?.split(' ').at(-1) ?? 0);
     };
@@ -85,9 +86,9 @@ describe('a batch that keeps failing with an error that is not an outage', () =>
       },
       30_000,
     );
-    const partition = Number(/^partition (\d+) fails at offsets \d+\.\.\d+ with 22003 /.exec(detail)?.[1]);
+    const partition = Number(/^partition (\d+) fails at offsets \d+\.\.\d+ with 42501 /.exec(detail)?.[1]);
     expect(detail).toMatch(
-      /^partition \d+ fails at offsets \d+\.\.\d+ with 22003 \(\d+ attempts since .*value out of range \(test trigger\)/,
+      /^partition \d+ fails at offsets \d+\.\.\d+ with 42501 \(\d+ attempts since .*permission denied \(test trigger\)/,
     );
     const notReady = await readyz();
     expect(notReady.statusCode).toBe(503);

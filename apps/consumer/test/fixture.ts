@@ -20,8 +20,8 @@ export function configFor(
   });
 }
 
-export function startTestConsumer(config: ConsumerConfig): Promise<RunningConsumer> {
-  return startConsumer(config, pino({ level: 'silent' }), { defaultMetrics: false });
+export function startTestConsumer(config: ConsumerConfig, options: { recheckStoppedMs?: number } = {}): Promise<RunningConsumer> {
+  return startConsumer(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), { defaultMetrics: false, ...options });
 }
 
 export type Cleanup = () => Promise<void>;

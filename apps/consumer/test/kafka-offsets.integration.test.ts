@@ -126,6 +126,7 @@ describe('Kafka’s committed offsets', () => {
     expect(await sql(t.url, 'SELECT * FROM dead_letters ORDER BY "offset"')).toEqual(deadLetterRows);
     expect(await appliedRecords(t.url, t.group)).toBe(8);
     const metrics = (await second.server.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/^tally_consumer_records_already_applied_total 0$/m);
+    // One: the last applied record, read again once to check the log is the same (log-identity/).
+    expect(metrics).toMatch(/^tally_consumer_records_already_applied_total 1$/m);
   });
 });

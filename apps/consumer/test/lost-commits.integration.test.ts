@@ -3,7 +3,7 @@
 // to an earlier copy of themselves, in one transaction, while it runs. Its Kafka position is then
 // past PostgreSQL's next_offset; the records in between must be read again and counted once, with
 // no partition paused and no restart. (postgres-crash.integration.test.ts does it with a crash.)
-import { AGGREGATE_TABLES } from '@tally/db';
+import { WRITTEN_AGGREGATE_TABLES } from '@tally/db';
 import { actualRows, countedEvents, eventually, expectedRows, produceEvents, reportEvent, sql, testKafka } from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isolatedPipeline, startTestConsumer } from './fixture.ts';
@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 /** Every table a batch's transaction writes. */
-const APPLIED_TABLES = [...Object.values(AGGREGATE_TABLES), 'seen_events', 'consumer_offsets', 'dead_letters'];
+const APPLIED_TABLES = [...WRITTEN_AGGREGATE_TABLES, 'seen_events', 'consumer_offsets', 'dead_letters'];
 
 /** Copies what the consumer has applied so far, to lose what it applies after (`restore`). */
 async function snapshot(url: string): Promise<{ restore: () => Promise<void> }> {

@@ -12,12 +12,12 @@ import {
   produceEvents,
   reportEvent,
   sql,
+  startPrivatePostgres,
   startTcpProxy,
   testKafka,
 } from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isolatedPipeline, startTestConsumer } from './fixture.ts';
-import { startPrivatePostgres } from './private-postgres.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

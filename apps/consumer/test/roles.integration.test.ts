@@ -56,8 +56,10 @@ describe('least-privilege PostgreSQL roles', () => {
       return (await countedEvents(pipeline.url)) === 200 && letters[0]?.n === '1';
     });
     expect(await actualRows(pipeline.url)).toEqual(expectedRows(events));
-    // Partition upkeep runs as its owner through the SECURITY DEFINER function.
+    // Partition upkeep and the fold of closed hours run as their owner through SECURITY DEFINER functions.
     await sql(consumerUrl, 'SELECT tally_maintain_seen_events(8)');
+    await sql(consumerUrl, 'SELECT tally_fold_hour_per_action(now())');
+    expect(await sql(consumerUrl, 'SELECT shard FROM aggregates_hour_per_action_shard WHERE shard >= 0')).toEqual([]);
   });
 
   it('refuses the consumer role anything that changes the schema or erases numbers', async () => {
@@ -83,6 +85,7 @@ describe('least-privilege PostgreSQL roles', () => {
       `DROP TABLE ${partition?.name}`,
       'DROP FUNCTION tally_maintain_seen_events(integer)',
       'SELECT * FROM pgmigrations',
+      'DELETE FROM aggregates_hour_per_action_shard',
     ];
     // 42501: insufficient_privilege (also "must be owner of …").
     expect(await outcomes(as(db.url, 'tally_consumer'), refused)).toEqual(refused.map((sql) => [sql, '42501']));
@@ -90,10 +93,13 @@ describe('least-privilege PostgreSQL roles', () => {
       "INSERT INTO dead_letters VALUES ('t', 0, 0, 'x', 'x')",
       'DELETE FROM aggregates_minute',
       'SELECT tally_maintain_seen_events(8)',
+      'SELECT tally_fold_hour_per_action(now())',
+      'UPDATE aggregates_hour_per_action_shard SET event_count = 0',
     ];
     expect(await outcomes(as(db.url, 'tally_reports'), readerRefused)).toEqual(readerRefused.map((sql) => [sql, '42501']));
     const readerUrl = as(db.url, 'tally_reports');
     expect(await sql(readerUrl, 'SELECT count(*) FROM aggregates_minute')).toHaveLength(1);
+    expect(await sql(readerUrl, 'SELECT count(*) FROM aggregates_hour_per_action')).toHaveLength(1);
   });
 
   it('says which variable to set when the consumer role is asked to migrate', async () => {

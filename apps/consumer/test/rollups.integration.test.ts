@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { migratedDatabase, reportEvent } from '@tally/testkit';
-import type pg from 'pg';
+import { foldHourPerAction, maintainDedupPartitions, migrate } from '@tally/db';
+import { createDatabase, migratedDatabase, reportEvent } from '@tally/testkit';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch, type BatchToApply } from '../src/apply/apply-batch.ts';
 
@@ -15,11 +16,11 @@ afterAll(() => db.drop());
 
 const at = (iso: string) => Date.parse(iso);
 
-function batchOf(topic: string, first: number, events: ReturnType<typeof reportEvent>[]): BatchToApply {
+function batchOf(topic: string, first: number, events: ReturnType<typeof reportEvent>[], partition = 0): BatchToApply {
   return {
     group: 'g',
     topic,
-    partition: 0,
+    partition,
     firstOffset: BigInt(first),
     lastOffset: BigInt(first + events.length - 1),
     good: events.map((e, i) => ({ offset: BigInt(first + i), event: e })),
@@ -85,5 +86,150 @@ describe('the rollups the reports read', () => {
       [topic],
     );
     expect(rows).toEqual([{ next_offset: '4', events_counted: '3', newest_occurred_at: new Date('2026-11-24T09:30:00Z') }]);
+  });
+
+  // Issue 15, item 5: every partition's batches upserted the same per-action rows, so a consumer
+  // frozen inside its transaction stalled all partitions.
+  it('keeps the per-action hours as partial rows of each partition, summed under the old name', async () => {
+    const topic = `shards-${randomUUID()}`;
+    const ev = (user: string, iso: string, value: number | null) =>
+      reportEvent({ user_id: user, action: 'sharded', occurred_at: at(iso), value });
+    await applyBatch(pool, batchOf(topic, 0, [ev('a', '2026-11-25T10:05:00Z', 5), ev('a', '2026-11-25T10:06:00Z', null)], 0));
+    await applyBatch(pool, batchOf(topic, 0, [ev('b', '2026-11-25T10:30:00Z', -2), ev('b', '2026-11-25T10:40:00Z', null)], 1));
+    await applyBatch(pool, batchOf(topic, 0, [ev('c', '2026-11-25T10:50:00Z', null)], 2));
+    await applyBatch(pool, batchOf(topic, 2, [ev('a', '2026-11-25T10:01:00Z', 9)], 0));
+
+    const { rows: partials } = await pool.query(
+      "SELECT shard, event_count, value_sum, value_count FROM aggregates_hour_per_action_shard WHERE action = 'sharded' ORDER BY shard",
+    );
+    expect(partials).toEqual([
+      { shard: 0, event_count: '3', value_sum: 14, value_count: '2' },
+      { shard: 1, event_count: '2', value_sum: -2, value_count: '1' },
+      { shard: 2, event_count: '1', value_sum: null, value_count: '0' },
+    ]);
+    const { rows: summed } = await pool.query("SELECT * FROM aggregates_hour_per_action WHERE action = 'sharded'");
+    expect(summed).toEqual([
+      {
+        bucket_start: new Date('2026-11-25T10:00:00Z'),
+        user_id: '',
+        action: 'sharded',
+        event_count: '6',
+        value_sum: 12,
+        value_min: -2,
+        value_max: 9,
+        first_occurred_at: new Date('2026-11-25T10:01:00Z'),
+        last_occurred_at: new Date('2026-11-25T10:50:00Z'),
+        updated_at: expect.any(Date),
+        value_count: '3',
+      },
+    ]);
+  });
+
+  it('moves the per-action rows of an older schema into partial rows that sum to the same numbers', async () => {
+    const db = await createDatabase();
+    const owner = new pg.Pool({ connectionString: db.url, max: 2 });
+    try {
+      await migrate(db.url, { before: '1795620000000_per-partition-rollups' });
+      // Hours as an older consumer left them: one without value_count (from before the column),
+      // one whose events carried no value, one as today's.
+      await owner.query(`
+        INSERT INTO aggregates_hour (bucket_start, user_id, action, event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at)
+        VALUES ('2026-11-20T08:00Z', 'a', 'job', 3, 6, 1, 3, NULL, '2026-11-20T08:01Z', '2026-11-20T08:50Z'),
+               ('2026-11-20T08:00Z', 'b', 'job', 2, NULL, NULL, NULL, 0, '2026-11-20T08:02Z', '2026-11-20T08:03Z'),
+               ('2026-11-20T09:00Z', 'a', 'job', 4, 10, -1, 8, 2, '2026-11-20T09:00Z', '2026-11-20T09:59Z');
+        INSERT INTO aggregates_hour_per_action (bucket_start, user_id, action, event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at)
+        SELECT bucket_start, '', action, sum(event_count), sum(value_sum), min(value_min), max(value_max),
+               CASE WHEN bool_and(value_sum IS NULL OR value_count IS NOT NULL) THEN sum(value_count) END,
+               min(first_occurred_at), max(last_occurred_at)
+        FROM aggregates_hour GROUP BY 1, 3;`);
+      const before = (await owner.query('SELECT * FROM aggregates_hour_per_action ORDER BY 1, 3')).rows;
+
+      await migrate(db.url);
+      const after = await owner.query('SELECT * FROM aggregates_hour_per_action ORDER BY 1, 3');
+      expect(after.rows).toEqual(before);
+      expect(after.fields.map((f) => [f.name, f.dataTypeID])).toEqual(
+        (await owner.query('SELECT * FROM aggregates_hour LIMIT 0')).fields.map((f) => [f.name, f.dataTypeID]),
+      );
+
+      // Applied on top, the sums go on as the single rows would have: an unknown count stays unknown.
+      await maintainDedupPartitions(owner, 8);
+      const topic = `migrated-${randomUUID()}`;
+      const more = [
+        reportEvent({ user_id: 'a', action: 'job', occurred_at: at('2026-11-20T08:30:00Z'), value: 4 }),
+        reportEvent({ user_id: 'c', action: 'job', occurred_at: at('2026-11-20T09:30:00Z'), value: 20 }),
+      ];
+      await applyBatch(owner, batchOf(topic, 0, more.slice(0, 1), 3));
+      await applyBatch(owner, batchOf(topic, 0, more.slice(1), 5));
+      const { rows } = await owner.query(
+        'SELECT bucket_start, event_count, value_sum, value_min, value_max, value_count FROM aggregates_hour_per_action ORDER BY 1',
+      );
+      expect(rows).toEqual([
+        {
+          bucket_start: new Date('2026-11-20T08:00Z'),
+          event_count: '6',
+          value_sum: 10,
+          value_min: 1,
+          value_max: 4,
+          value_count: null,
+        },
+        {
+          bucket_start: new Date('2026-11-20T09:00Z'),
+          event_count: '5',
+          value_sum: 30,
+          value_min: -1,
+          value_max: 20,
+          value_count: '3',
+        },
+      ]);
+
+      // Folded into one row per hour, the numbers (an unknown count included) stay the same.
+      const unfolded = (await owner.query('SELECT * FROM aggregates_hour_per_action ORDER BY 1, 3')).rows;
+      expect(await foldHourPerAction(owner, new Date('2026-11-21T00:00Z'))).toBe(2);
+      expect((await owner.query('SELECT * FROM aggregates_hour_per_action ORDER BY 1, 3')).rows).toEqual(unfolded);
+      expect((await owner.query('SELECT DISTINCT shard FROM aggregates_hour_per_action_shard')).rows).toEqual([{ shard: -1 }]);
+    } finally {
+      await owner.end();
+      await db.drop();
+    }
+  });
+
+  it('folds the partial rows of closed hours into one row each, and the view keeps every number', async () => {
+    const topic = `fold-${randomUUID()}`;
+    const ev = (user: string, iso: string, value: number | null) =>
+      reportEvent({ user_id: user, action: 'folded', occurred_at: at(iso), value });
+    const view = async () =>
+      (await pool.query("SELECT * FROM aggregates_hour_per_action WHERE action = 'folded' ORDER BY bucket_start")).rows;
+    const shards = async () =>
+      (
+        await pool.query(
+          "SELECT bucket_start, shard FROM aggregates_hour_per_action_shard WHERE action = 'folded' ORDER BY bucket_start, shard",
+        )
+      ).rows.map((r: { bucket_start: Date; shard: number }) => `${r.bucket_start.toISOString().slice(11, 13)}h:${r.shard}`);
+    await applyBatch(pool, batchOf(topic, 0, [ev('a', '2026-11-26T08:10:00Z', 1.5), ev('a', '2026-11-26T09:10:00Z', 2)], 0));
+    await applyBatch(pool, batchOf(topic, 0, [ev('b', '2026-11-26T08:20:00Z', null), ev('b', '2026-11-26T09:20:00Z', null)], 1));
+    await applyBatch(pool, batchOf(topic, 0, [ev('c', '2026-11-26T08:30:00Z', -4)], 2));
+    expect(await shards()).toEqual(['08h:0', '08h:1', '08h:2', '09h:0', '09h:1']);
+
+    const before = await view();
+    await foldHourPerAction(pool, new Date('2026-11-26T09:00:00Z'));
+    expect(await shards()).toEqual(['08h:-1', '09h:0', '09h:1']);
+    expect(await view()).toEqual(before);
+
+    // An event that arrives late for a folded hour is a partial row again, and is folded in later.
+    await applyBatch(pool, batchOf(topic, 2, [ev('a', '2026-11-26T08:50:00Z', 10)], 0));
+    await foldHourPerAction(pool, new Date('2026-11-26T10:00:00Z'));
+    expect(await shards()).toEqual(['08h:-1', '09h:-1']);
+    expect(await view()).toEqual([
+      {
+        ...before[0],
+        event_count: '4',
+        value_sum: 7.5,
+        value_max: 10,
+        value_count: '3',
+        last_occurred_at: new Date('2026-11-26T08:50:00Z'),
+        updated_at: expect.any(Date),
+      },
+      before[1],
+    ]);
   });
 });

@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const records = (ids: string[]): GoodRecord[] => ids.map((id, i) => ({ offset: BigInt(i), event: reportEvent({ event_id: id }) }));
+const records = (ids: string[]): GoodRecord[] =>
+  ids.map((id, i) => ({ offset: BigInt(i), event: reportEvent({ event_id: id }) }));
 
 /** Runs `work` in a transaction of its own client; commits unless told to keep it open. */
 async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>) {
@@ -53,10 +54,11 @@ const waitingForLocks = async () =>
 describe('the dedupe claim', () => {
   it('counts a new id once, even twice in one batch, and never an id counted on an earlier day', async () => {
     const [fresh, today, yesterday] = [randomUUID(), randomUUID(), randomUUID()];
-    await sql(db.url, "INSERT INTO seen_events VALUES ($1, (now() AT TIME ZONE 'UTC')::date), ($2, (now() AT TIME ZONE 'UTC')::date - 1)", [
-      today,
-      yesterday,
-    ]);
+    await sql(
+      db.url,
+      "INSERT INTO seen_events VALUES ($1, (now() AT TIME ZONE 'UTC')::date), ($2, (now() AT TIME ZONE 'UTC')::date - 1)",
+      [today, yesterday],
+    );
     expect(await claimedNow([fresh, today, fresh, yesterday])).toEqual([fresh]);
     expect(await claimedNow([fresh])).toEqual([]);
   });
@@ -113,7 +115,10 @@ describe('the dedupe claim', () => {
     const a = applyBatch(pool, onPartition(0, 'user-a'));
     await eventually('partition 0 waits at its upsert', async () => (await waitingForLocks()) >= 1);
     const b = applyBatch(pool, onPartition(1, 'user-b'));
-    await eventually('partition 1 waits too, or is done', async () => (await waitingForLocks()) >= 2 || (await countedEvents(db.url)) > before);
+    await eventually(
+      'partition 1 waits too, or is done',
+      async () => (await waitingForLocks()) >= 2 || (await countedEvents(db.url)) > before,
+    );
     await blocker.commit();
     const outcomes = await Promise.all([a, b]);
     expect(outcomes.map((o) => (o.kind === 'applied' ? o.counted : -1)).sort()).toEqual([0, 1]);

@@ -1,6 +1,7 @@
 // GET /v1/aggregates: count, sum, min, max and avg per bucket (and per user and/or action), rolled up in PostgreSQL.
-// Minutes come from aggregates_minute; hours and days from aggregates_hour, or from aggregates_hour_per_action when no
+// Minutes come from aggregates_minute; hours and days from aggregates_hour, or from the per-action rollup's rows when no
 // user is asked for; the consumer keeps all of them in the same transaction. Rows in key order, a page at a time.
+import { HOUR_PER_ACTION_SHARDS } from '@tally/db';
 import type { AggregateRow, AggregatesPage } from '@tally/reports-api';
 import type pg from 'pg';
 import { type CursorKey, decodeCursor, encodeCursor } from './cursor.ts';
@@ -17,9 +18,11 @@ export async function queryAggregates(pool: pg.Pool, query: AggregatesQuery): Pr
   const range = widen(query, query.granularity);
   const { bucket } = BUCKET_SQL[query.granularity];
   // Hours summed over all users answer anything that neither filters nor groups by user.
+  // NOTE: read as the partitions' partial rows, not through the view aggregates_hour_per_action that sums them: the
+  // sums, min, max and the avg's known-count test below give the same numbers over either (floating-point sums up to
+  // the order they are added in), and a year of days is aggregated once instead of twice (about twice as fast).
   const overAllUsers = query.userId === undefined && !query.groupBy.includes('user_id');
-  const table =
-    query.granularity !== 'minute' && overAllUsers ? 'aggregates_hour_per_action' : BUCKET_SQL[query.granularity].table;
+  const table = query.granularity !== 'minute' && overAllUsers ? HOUR_PER_ACTION_SHARDS : BUCKET_SQL[query.granularity].table;
   // Identifiers come from fixed lists above (never from the request); every value is a parameter.
   const keys = query.groupBy;
   const params: unknown[] = [new Date(range.from), new Date(range.to)];

@@ -1,6 +1,7 @@
 // GET /v1/top: the heaviest users or actions in a range, by event count or by the sum of values. Whole hours are
 // read from the hourly tables and only the minutes at either edge from aggregates_minute (ranges over 6 hours are
 // widened to whole hours), so a day costs ~24 rows per key rather than ~1,440.
+import { HOUR_PER_ACTION_SHARDS } from '@tally/db';
 import type { TopAnswer, TopEntry } from '@tally/reports-api';
 import type pg from 'pg';
 import type { TopQuery } from './query-params.ts';
@@ -25,12 +26,13 @@ export async function queryTop(pool: pg.Pool, query: TopQuery): Promise<TopAnswe
       `SELECT ${keyColumn} AS key, event_count, value_sum FROM ${table}
        WHERE ${[`bucket_start >= ${param(new Date(from))}`, `bucket_start < ${param(new Date(to))}`, ...filters].join(' AND ')}`,
     );
-  // Hours summed over every action (or every user) answer a ranking that does not filter by it.
+  // Hours summed over every action (or every user) answer a ranking that does not filter by it; the per-action
+  // ones as the partitions' partial rows (summed below all the same; see aggregates.ts).
   const hourTable =
     query.by === 'user' && query.action === undefined
       ? 'aggregates_hour_per_user'
       : query.by === 'action' && query.userId === undefined
-        ? 'aggregates_hour_per_action'
+        ? HOUR_PER_ACTION_SHARDS
         : 'aggregates_hour';
   if (hours) part(hourTable, hours.from, hours.to);
   for (const edge of minutes) part('aggregates_minute', edge.from, edge.to);

@@ -1,6 +1,12 @@
 // Known rows for the reports app's tests, written as the owner with the consumer's own upsert into
 // every aggregate table, so the API's answers can be checked number by number.
-import { AGGREGATE_TABLES, type AggregateDelta, upsertAggregatesParams, upsertAggregatesSql } from '@tally/db';
+import {
+  AGGREGATE_TABLES,
+  type AggregateDelta,
+  HOUR_PER_ACTION_SHARDS,
+  upsertAggregatesParams,
+  upsertAggregatesSql,
+} from '@tally/db';
 import type pg from 'pg';
 
 export interface KnownRow {
@@ -15,7 +21,10 @@ export interface KnownRow {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
-/** Writes minute rows and the matching rows of every hourly table, as the consumer would. */
+/**
+ * Writes minute rows and the matching rows of every hourly table, as the consumer would; the
+ * per-action rollup's partial rows go to shard 0 (as if from partition 0).
+ */
 export async function insertRows(pool: pg.Pool, rows: KnownRow[]): Promise<void> {
   for (const row of rows) {
     const values = row.values ?? [];
@@ -35,9 +44,11 @@ export async function insertRows(pool: pg.Pool, rows: KnownRow[]): Promise<void>
     const writes = [
       [AGGREGATE_TABLES.minute, delta(MINUTE_MS, row.user, row.action)],
       [AGGREGATE_TABLES.hour, delta(HOUR_MS, row.user, row.action)],
-      [AGGREGATE_TABLES.hourPerAction, delta(HOUR_MS, '', row.action)],
+      [HOUR_PER_ACTION_SHARDS, delta(HOUR_MS, '', row.action)],
       [AGGREGATE_TABLES.hourPerUser, delta(HOUR_MS, row.user, '')],
     ] as const;
-    for (const [table, d] of writes) await pool.query(upsertAggregatesSql(table), upsertAggregatesParams([d]));
+    for (const [table, d] of writes) {
+      await pool.query(upsertAggregatesSql(table), upsertAggregatesParams([d], table === HOUR_PER_ACTION_SHARDS ? 0 : undefined));
+    }
   }
 }

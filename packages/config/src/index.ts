@@ -1,5 +1,5 @@
 // @tally/config: the parsing of the environment every app shares, and the pipeline's names and defaults.
-export { httpUrl, kafkaBrokers, logLevel, port, postgresUrl, topicName } from './fields.ts';
+export { amqpUrl, httpUrl, kafkaBrokers, logLevel, port, postgresUrl, topicName } from './fields.ts';
 export { type KafkaSasl, type KafkaSecurity, kafkaSecurity, kafkaSecurityFields } from './kafka-security.ts';
 export { ConfigError, parseEnv, redactUrl } from './parse-env.ts';
 export {

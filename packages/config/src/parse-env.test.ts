@@ -63,6 +63,11 @@ describe('parseEnv', () => {
     expect(problem).toMatch(/^DB_PASSWORD: .*\(got a value \(hidden\)\)$/);
     expect(problem).not.toContain('hunter2');
   });
+
+  it("never shows the password of a URL it refuses (an AMQP_URL's, a DATABASE_URL's)", () => {
+    const [problem] = problems({ DATABASE_URL: 'mysql://app:hunter2@db/tally' });
+    expect(problem).toBe('DATABASE_URL: must be a postgres:// URL (got "mysql://app:***@db/tally")');
+  });
 });
 
 describe('redactUrl', () => {

@@ -29,10 +29,16 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, s
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '(environment)');
     const raw = present[name];
-    const shown = raw === undefined ? 'unset' : SECRET.test(name) ? 'got a value (hidden)' : `got ${JSON.stringify(raw)}`;
+    const shown =
+      raw === undefined ? 'unset' : SECRET.test(name) ? 'got a value (hidden)' : `got ${JSON.stringify(hidePassword(raw))}`;
     return `${name}: ${issue.message} (${shown})`;
   });
   throw new ConfigError(problems);
+}
+
+/** A value with the password of any `scheme://user:password@` in it masked, even when the URL does not parse. */
+function hidePassword(value: string): string {
+  return value.replace(/(\/\/[^/@:\s]*:)[^@\s]*@/g, '$1***@');
 }
 
 /** A copy of a connection URL that is safe to log. */

@@ -17,7 +17,10 @@ export const DEFAULTS = {
   reportTopicPartitions: 12,
   deadLetterTopicPartitions: 3,
   host: '127.0.0.1',
-  ports: { producer: 3000, consumer: 3001, reports: 3002 },
+  ports: { producer: 3000, consumer: 3001, reports: 3002, bridge: 3003 },
+  /** The RabbitMQ the AMQP bridge consumes, and the queue the existing publishers declare. */
+  amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+  amqpQueue: 'report_queue',
 } as const;
 
 /** The variables every app reads the same way (Kafka, its TLS/SASL, the log level). */

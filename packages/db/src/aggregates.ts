@@ -1,17 +1,34 @@
 // The aggregate tables as the consumer writes them and tests and tools read them back: the set
 // upsert of deltas, and the counted part of a row in a form that compares and serialises.
 
-/** The four tables with the same columns and key (bucket_start, user_id, action). */
+/** The four relations readers query, with the same columns and key (bucket_start, user_id, action). */
 export const AGGREGATE_TABLES = {
   minute: 'aggregates_minute',
   hour: 'aggregates_hour',
-  /** user_id is '': hours summed over all users. */
+  /** user_id is '': hours summed over all users. A view: the sum of HOUR_PER_ACTION_SHARDS' rows. */
   hourPerAction: 'aggregates_hour_per_action',
   /** action is '': hours summed over all actions. */
   hourPerUser: 'aggregates_hour_per_user',
 } as const;
 
 export type AggregateTable = (typeof AGGREGATE_TABLES)[keyof typeof AGGREGATE_TABLES];
+
+/**
+ * The per-action hourly rollup as the consumer writes it: partial rows keyed (bucket_start,
+ * action, shard), the shard being the Kafka partition whose batches wrote the row, so batches of
+ * two partitions never upsert the same row (-1: rows summed before the table existed).
+ */
+export const HOUR_PER_ACTION_SHARDS = 'aggregates_hour_per_action_shard';
+
+/** The tables a batch's transaction upserts; aggregates_hour_per_action is the sum of one of them. */
+export const WRITTEN_AGGREGATE_TABLES = [
+  AGGREGATE_TABLES.minute,
+  AGGREGATE_TABLES.hour,
+  HOUR_PER_ACTION_SHARDS,
+  AGGREGATE_TABLES.hourPerUser,
+] as const;
+
+export type WrittenAggregateTable = (typeof WRITTEN_AGGREGATE_TABLES)[number];
 
 /** What a batch adds to one row: its events' count, value statistics and time span. */
 export interface AggregateDelta {
@@ -29,15 +46,20 @@ export interface AggregateDelta {
   lastOccurredAt: number;
 }
 
-/** The set upsert of deltas into one aggregate table: one statement, arrays bound once. */
-export function upsertAggregatesSql(table: AggregateTable): string {
+/**
+ * The set upsert of deltas into one aggregate table: one statement, arrays bound once. Into
+ * HOUR_PER_ACTION_SHARDS the rows go to the shard given as the eleventh parameter
+ * (upsertAggregatesParams' `shard`).
+ */
+export function upsertAggregatesSql(table: WrittenAggregateTable): string {
+  const sharded = table === HOUR_PER_ACTION_SHARDS;
   return `
 INSERT INTO ${table} AS a
-  (bucket_start, user_id, action, event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at, updated_at)
-SELECT b, u, ac, c, s, mn, mx, vc, f, l, now()
+  (bucket_start, user_id, action, ${sharded ? 'shard, ' : ''}event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at, updated_at)
+SELECT b, u, ac, ${sharded ? '$11::integer, ' : ''}c, s, mn, mx, vc, f, l, now()
 FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[],
             $8::bigint[], $9::timestamptz[], $10::timestamptz[]) AS d(b, u, ac, c, s, mn, mx, vc, f, l)
-ON CONFLICT (bucket_start, user_id, action) DO UPDATE SET
+ON CONFLICT (${sharded ? 'bucket_start, action, shard' : 'bucket_start, user_id, action'}) DO UPDATE SET
   event_count = a.event_count + EXCLUDED.event_count,
   value_sum = CASE WHEN EXCLUDED.value_sum IS NULL THEN a.value_sum ELSE COALESCE(a.value_sum, 0) + EXCLUDED.value_sum END,
   value_min = LEAST(a.value_min, EXCLUDED.value_min),
@@ -49,10 +71,10 @@ ON CONFLICT (bucket_start, user_id, action) DO UPDATE SET
   updated_at = now()`;
 }
 
-/** The parameters of upsertAggregatesSql: one array per column. */
-export function upsertAggregatesParams(deltas: readonly AggregateDelta[]): unknown[] {
+/** The parameters of upsertAggregatesSql: one array per column, and the shard for HOUR_PER_ACTION_SHARDS. */
+export function upsertAggregatesParams(deltas: readonly AggregateDelta[], shard?: number): unknown[] {
   const iso = (ms: number) => new Date(ms).toISOString();
-  return [
+  const columns = [
     deltas.map((d) => iso(d.bucketStart)),
     deltas.map((d) => d.userId),
     deltas.map((d) => d.action),
@@ -64,6 +86,7 @@ export function upsertAggregatesParams(deltas: readonly AggregateDelta[]): unkno
     deltas.map((d) => iso(d.firstOccurredAt)),
     deltas.map((d) => iso(d.lastOccurredAt)),
   ];
+  return shard === undefined ? columns : [...columns, shard];
 }
 
 /**

@@ -6,10 +6,13 @@ export {
   byCountedKey,
   type CountedRow,
   countedRow,
+  HOUR_PER_ACTION_SHARDS,
   SELECT_COUNTED_ROWS,
   upsertAggregatesParams,
   upsertAggregatesSql,
+  WRITTEN_AGGREGATE_TABLES,
+  type WrittenAggregateTable,
 } from './aggregates.ts';
-export { maintainDedupPartitions } from './maintenance.ts';
+export { foldHourPerAction, maintainDedupPartitions } from './maintenance.ts';
 export { MIGRATIONS_DIR, migrate } from './migrate.ts';
 export type { AggregateTableRow, ConsumerOffsetRow, DeadLetterRow, SeenEventRow } from './rows.ts';

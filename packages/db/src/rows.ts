@@ -1,7 +1,10 @@
 // Each table's row as node-pg returns it (bigint as string, timestamptz as Date), written once
 // here beside the migrations that make the tables.
 
-/** aggregates_minute, aggregates_hour, aggregates_hour_per_action, aggregates_hour_per_user. */
+/**
+ * aggregates_minute, aggregates_hour, aggregates_hour_per_action (a view summing the partial rows
+ * of aggregates_hour_per_action_shard, which add a `shard` column), aggregates_hour_per_user.
+ */
 export interface AggregateTableRow {
   bucket_start: Date;
   /** '' in aggregates_hour_per_action: summed over all users. */
@@ -29,6 +32,14 @@ export interface ConsumerOffsetRow {
   events_counted: string;
   newest_occurred_at: Date | null;
   updated_at: Date;
+  /** The log next_offset belongs to (migration 1795610000000); null on rows from before it. */
+  kafka_cluster_id: string | null;
+  /** The last record applied, as the log held it: offset, Kafka timestamp, sha256 of key and value. */
+  last_record_offset: string | null;
+  last_record_timestamp: Date | null;
+  last_record_hash: Buffer | null;
+  /** Why the consumer stopped the partition (the log is not the one); null while it consumes. */
+  log_mismatch: string | null;
 }
 
 /** dead_letters: one row per source record sent to the dead-letter topic. */

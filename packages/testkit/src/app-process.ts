@@ -1,4 +1,4 @@
-// The real producer, consumer and reports app, run as processes from their sources (Node 24 strips the types),
+// The real producer, consumer, reports app and AMQP bridge, run as processes from their sources (Node 24 strips the types),
 // so faults are real: SIGKILL, SIGSTOP and SIGTERM reach a whole process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,15 @@ export const ROOT = join(import.meta.dirname, '..', '..', '..');
 /** Node's arguments that run the local launcher (`pnpm infra:*`) from its sources. */
 export const LAUNCHER_ARGS = ['--conditions=development', join(ROOT, 'tools', 'launcher', 'src', 'main.ts')];
 
-type App = 'producer' | 'consumer' | 'reports';
+type App = 'producer' | 'consumer' | 'reports' | 'amqp-bridge';
+
+/** The variable each app takes its HTTP port from. */
+const PORT_VARIABLE: Record<App, string> = {
+  producer: 'PRODUCER_PORT',
+  consumer: 'CONSUMER_PORT',
+  reports: 'REPORTS_PORT',
+  'amqp-bridge': 'BRIDGE_PORT',
+};
 
 /**
  * The V8 flags of the app's own start script (its package.json is their one home). NOTE: the
@@ -42,7 +50,7 @@ export async function startApp(
   const child = spawn(process.execPath, [...nodeFlags(app), '--conditions=development', 'src/main.ts'], {
     cwd: join(ROOT, 'apps', app),
     // TALLY_DOTENV unset: a developer's apps/<app>/.env must not leak into a test's app.
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, TALLY_DOTENV: '', [`${app.toUpperCase()}_PORT`]: String(port) },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, TALLY_DOTENV: '', [PORT_VARIABLE[app]]: String(port) },
     stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
   });
   let printed = '';

@@ -8,6 +8,7 @@ export { eventually } from './eventually.ts';
 export { createTopic, deleteTopics, produceEvents, produceRaw, testKafka, testRegistry, uniqueNames } from './kafka.ts';
 export { readKeyValueFile } from './key-value-file.ts';
 export { freePort, isPortFree } from './ports.ts';
+export { type PrivatePostgres, startPrivatePostgres } from './private-postgres.ts';
 export { createEventSource, type EventMix, type GeneratedEvent } from './report-events.ts';
 export { type Finished, runToEnd } from './run-to-end.ts';
 export { seededRandom } from './seeded-random.ts';

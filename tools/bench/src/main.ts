@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { infraPaths, launcherConfig } from '@tally/launcher';
+import { amqpClientClasspath, measureAmqpStage } from './amqp-bridge-throughput.ts';
 import { measureConsumer } from './consumer-throughput.ts';
 import { startLatencyRig } from './e2e-latency.ts';
 import { measureHttpIngest } from './http-ingest.ts';
@@ -19,6 +20,9 @@ const PRODUCE_RECORDS = Number(process.env.BENCH_RECORDS ?? 500_000);
 const CONSUME_RECORDS = Number(process.env.BENCH_CONSUME_RECORDS ?? 2_000_000);
 const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 10);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
+const AMQP_MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 50_000);
+/** The bridge's default AMQP_PREFETCH, given to both sides. */
+const AMQP_PREFETCH = 500;
 
 async function main(): Promise<void> {
   const paths = infraPaths();
@@ -80,6 +84,13 @@ async function main(): Promise<void> {
       (r) => perSecond(r.recordsPerSec),
     );
 
+    const classpath = await amqpClientClasspath(paths);
+    const amqpStage = await repeat(
+      `AMQP bridge against an ack-only consumer, ${AMQP_MESSAGES.toLocaleString('en')} messages, prefetch ${AMQP_PREFETCH}`,
+      () => measureAmqpStage({ classpath, messages: AMQP_MESSAGES, prefetch: AMQP_PREFETCH }),
+      (r) => `ack-only ${perSecond(r.ackOnly.messagesPerSec)}, bridge ${perSecond(r.bridge.messagesPerSec)}`,
+    );
+
     // NOTE: the stages above each had the machine to themselves; here the load generator, producer,
     // broker, registry, consumer and PostgreSQL share its cores, so the pipeline's own maximum is
     // measured first, and latency at half of it.
@@ -120,6 +131,12 @@ async function main(): Promise<void> {
         rssTargetMiB: 256,
       },
       { stage: 'naive peer: eachMessage + INSERT per event', rate: m(naive.map((r) => r.recordsPerSec)), vsKafka: 'consumer' },
+      { stage: 'RabbitMQ ack-only consumer (Java amqp-client)', rate: m(amqpStage.map((r) => r.ackOnly.messagesPerSec)) },
+      {
+        stage: 'Tally AMQP bridge → Kafka acks=all → ack',
+        rate: m(amqpStage.map((r) => r.bridge.messagesPerSec)),
+        vsKafka: 'amqp',
+      },
       {
         stage: 'end-to-end maximum, all processes on one machine',
         rate: latency.maxRate,
@@ -141,7 +158,7 @@ async function main(): Promise<void> {
     const dir = join(paths.local, 'bench');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `results-${new Date().toISOString().replaceAll(':', '-')}.json`);
-    const runs = { library, kafkaProduce, ingest, kafkaConsume, consumer, naive, latency };
+    const runs = { library, kafkaProduce, ingest, kafkaConsume, consumer, naive, amqpStage, latency };
     writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), machine, recordSize, rows, runs }, null, 2)}\n`);
     console.log(`\nresults: ${file}`);
   } finally {

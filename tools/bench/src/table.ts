@@ -2,8 +2,8 @@
 export interface Row {
   stage: string;
   rate: number;
-  /** Which Kafka tool this stage is compared with. */
-  vsKafka?: 'producer' | 'consumer';
+  /** Which tool this stage is compared with: Kafka's producer or consumer perf test, or RabbitMQ's ack-only consumer. */
+  vsKafka?: 'producer' | 'consumer' | 'amqp';
   /** The ratio to the Kafka tool this work aims for. */
   target?: number;
   vsNaive?: boolean;
@@ -32,6 +32,7 @@ export function renderTable(rows: Row[], baselines: { naive: number }): string {
   const kafka = {
     producer: rows.find((r) => r.stage.startsWith('kafka-producer'))?.rate ?? Number.NaN,
     consumer: rows.find((r) => r.stage.startsWith('kafka-consumer'))?.rate ?? Number.NaN,
+    amqp: rows.find((r) => r.stage.startsWith('RabbitMQ ack-only'))?.rate ?? Number.NaN,
   };
   const fmt = (n: number | undefined, digits = 0) =>
     n === undefined || Number.isNaN(n)

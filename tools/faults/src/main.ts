@@ -3,13 +3,15 @@
 //   pnpm test:faults [--seed N] [--only name,name]
 import { parseArgs } from 'node:util';
 import { isPortFree } from '@tally/testkit';
-import { cleanup, type Outcome, prepare, type Scenario } from './scenario.ts';
+import { cleanup, type Outcome, prepare, type Scenario, verdict } from './scenario.ts';
 import { brokerKill } from './scenarios/broker-kill.ts';
 import { consumerKills } from './scenarios/consumer-kills.ts';
 import { poisonAndResends } from './scenarios/poison-and-resends.ts';
+import { postgresCrash } from './scenarios/postgres-crash.ts';
 import { postgresOutage } from './scenarios/postgres-outage.ts';
 import { producerSigterm } from './scenarios/producer-sigterm.ts';
 import { registryOutage } from './scenarios/registry-outage.ts';
+import { topicRecreate } from './scenarios/topic-recreate.ts';
 import { zombie } from './scenarios/zombie.ts';
 
 interface Entry {
@@ -24,7 +26,9 @@ const SCENARIOS: Entry[] = [
   { name: 'poison-and-resends', run: poisonAndResends },
   { name: 'producer-sigterm', run: producerSigterm },
   { name: 'postgres-outage', run: postgresOutage },
+  { name: 'postgres-crash', run: postgresCrash },
   { name: 'registry-outage', run: registryOutage },
+  { name: 'topic-recreate', run: topicRecreate },
   {
     name: 'broker-kill',
     run: (s) => brokerKill(s, Number(s.brokers[0]?.split(':')[1])),
@@ -43,11 +47,31 @@ async function clusterBasePort(): Promise<number> {
 }
 
 function table(outcomes: Outcome[]): string {
-  const header = ['scenario', 'accepted', 'resends', 'counted', 'dead letters', 'poison', 'faults', 'mismatches', 'seconds'];
+  const header = [
+    'scenario',
+    'accepted',
+    'resends',
+    'key retries',
+    'counted',
+    'dead letters',
+    'dlq records',
+    'dlq dups',
+    'poison',
+  ].concat(['uncertain', 'faults', 'mismatches', 'seconds']);
   const rows = outcomes.map((o) =>
-    [o.scenario, o.accepted, o.resends, o.counted, o.deadLetters, o.poison, o.faults, o.mismatches, o.seconds.toFixed(0)].map(
-      String,
-    ),
+    [
+      o.scenario,
+      o.accepted,
+      o.resends,
+      o.keyRetries,
+      o.counted,
+      o.deadLetters,
+      o.deadLetterRecords,
+      o.deadLetterDuplicates,
+      o.poison,
+    ]
+      .concat([o.uncertain, o.faults, o.mismatches, o.seconds.toFixed(0)])
+      .map(String),
   );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
@@ -76,12 +100,10 @@ async function main(): Promise<number> {
     try {
       const outcome = await entry.run(scenario);
       outcomes.push(outcome);
-      const badDeadLetters = outcome.deadLetters !== outcome.poison;
-      if (outcome.mismatches > 0 || badDeadLetters || outcome.counted !== outcome.accepted) {
+      const problems = verdict(outcome);
+      if (problems.length > 0) {
         failed = true;
-        console.log(
-          `✗ ${entry.name}: counted ${outcome.counted} of ${outcome.accepted} accepted, ${outcome.deadLetters} dead letters for ${outcome.poison} poison`,
-        );
+        console.log(`✗ ${entry.name}: ${problems.join('; ')}`);
         for (const line of outcome.details) console.log(`    ${line}`);
       }
     } catch (error) {
@@ -92,7 +114,7 @@ async function main(): Promise<number> {
     }
   }
   console.log(`\n${table(outcomes)}\n`);
-  const passed = outcomes.filter((o) => o.mismatches === 0 && o.deadLetters === o.poison && o.counted === o.accepted).length;
+  const passed = outcomes.filter((o) => verdict(o).length === 0).length;
   console.log(`faults: ${passed} passed, ${selected.length - passed} failed`);
   return failed ? 1 : 0;
 }

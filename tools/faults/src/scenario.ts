@@ -1,6 +1,7 @@
 // What every scenario shares: a database, topics and group of its own, a seeded random source, and the final
-// check: wait until the consumers applied everything Kafka holds (lag 0), then compare aggregates_minute with the
-// load ledger per bucket, user and action.
+// check: wait until the consumers applied everything Kafka holds (lag 0), then compare every aggregate table with
+// the load ledger (`pnpm check:ledger`), the dead-letter topic and `dead_letters` with the poison injected
+// (dead-letters.ts), and the load's own checks of the producer's answers; verdict() says what failed.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +10,7 @@ import { runCheckLedger } from '@tally/load/process';
 import { KAFKA_BROKERS, ROOT, seededRandom, urlFor } from '@tally/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { checkDeadLetters, type DeadLetter, readDeadLetterTopic } from './dead-letters.ts';
 
 export interface Scenario {
   name: string;
@@ -29,12 +31,35 @@ export interface Outcome {
   accepted: number;
   resends: number;
   counted: number;
+  /** dead_letters rows. */
   deadLetters: number;
   poison: number;
+  /** Records on the dead-letter topic, and how many of them are crash-window duplicates. */
+  deadLetterRecords: number;
+  deadLetterDuplicates: number;
+  /** What was wrong with the dead letters; empty when they are exactly the poison (and its duplicates). */
+  deadLetterProblems: string[];
+  /** The load's edges: keyed requests sent again, events whose fate it cannot know, wrong answers. */
+  keyRetries: number;
+  uncertain: number;
+  idViolations: number;
   faults: number;
+  /** Rows that differ from the ledger, over every aggregate table. */
   mismatches: number;
   seconds: number;
   details: string[];
+}
+
+/** Why a scenario failed; empty when it passed. */
+export function verdict(o: Outcome): string[] {
+  const problems: string[] = [];
+  if (o.counted !== o.accepted) problems.push(`counted ${o.counted} of ${o.accepted} accepted`);
+  if (o.mismatches > 0) problems.push(`${o.mismatches} aggregate rows differ from the ledger`);
+  problems.push(...o.deadLetterProblems);
+  if (o.idViolations > 0) problems.push(`${o.idViolations} answers with wrong event_ids`);
+  if (problems.length > 0 && o.uncertain > 0)
+    problems.push(`(${o.uncertain} events got no 202 after an attempt that may have reached Kafka: the ledger cannot know them)`);
+  return problems;
 }
 
 export const BROKERS = KAFKA_BROKERS;
@@ -89,15 +114,20 @@ async function topicEnd(s: Scenario): Promise<number> {
   }
 }
 
-async function scalar(url: string, sql: string): Promise<number> {
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  // A server that goes away (a crashed private cluster) also emits 'error'; the query's rejection carries it.
+  client.on('error', () => undefined);
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string | null }>(sql);
-    return Number(rows[0]?.n ?? 0);
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+async function scalar(url: string, sql: string): Promise<number> {
+  return withClient(url, async (client) => Number((await client.query<{ n: string | null }>(sql)).rows[0]?.n ?? 0));
 }
 
 /** Lag 0: PostgreSQL applied every record Kafka holds for the topic. */
@@ -115,25 +145,63 @@ export async function waitForLagZero(s: Scenario, timeoutMs = 180_000): Promise<
   }
 }
 
-/** The oracle: `pnpm check:ledger` against the scenario's database. */
+/** What the load reported besides the ledger, for the check. */
+export interface LoadFigures {
+  accepted: number;
+  resends: number;
+  keyRetries: number;
+  uncertain: number;
+  idViolations: number;
+  violations: string[];
+}
+
+/**
+ * The oracle: `pnpm check:ledger` (every aggregate table) against the scenario's database, the dead-letter topic
+ * and `dead_letters` against `poison` (the records injected, by reason code), and the load's own answer checks.
+ */
 export async function check(
   s: Scenario,
   started: number,
-  extra: { poison?: number; accepted: number; resends: number },
+  load: LoadFigures,
+  poison: Readonly<Record<string, number>> = {},
 ): Promise<Outcome> {
   const { code, output } = await runCheckLedger(s.ledgerFile, s.databaseUrl);
   const mismatches = Number(/mismatches: (\d+)/.exec(output)?.[1] ?? Number.NaN);
+  const rows = await withClient(s.databaseUrl, async (client) =>
+    (
+      await client.query<{ topic: string; partition: number; offset: string; reason_code: string }>(
+        'SELECT topic, partition, "offset", reason_code FROM dead_letters',
+      )
+    ).rows.map(
+      (r): DeadLetter => ({ topic: r.topic, partition: r.partition, offset: Number(r.offset), reasonCode: r.reason_code }),
+    ),
+  );
+  const letters = checkDeadLetters(poison, rows, await readDeadLetterTopic(s.brokers, s.deadLetterTopic));
+  const duplicates = letters.duplicates.reduce((sum, d) => sum + d.copies, 0);
+  if (duplicates > 0) {
+    const said = letters.duplicates.slice(0, 20).map((d) => `${d.source.replace(`${s.topic}/`, '')} +${d.copies}`);
+    if (letters.duplicates.length > 20) said.push(`… ${letters.duplicates.length - 20} more`);
+    s.log(
+      `${duplicates} crash-window duplicates on the dead-letter topic (sent, then not committed; partition@offset): ${said.join(', ')}`,
+    );
+  }
   return {
     scenario: s.name,
-    accepted: extra.accepted,
-    resends: extra.resends,
+    accepted: load.accepted,
+    resends: load.resends,
     counted: await scalar(s.databaseUrl, 'SELECT sum(event_count) AS n FROM aggregates_minute'),
-    deadLetters: await scalar(s.databaseUrl, 'SELECT count(*) AS n FROM dead_letters'),
-    poison: extra.poison ?? 0,
+    deadLetters: rows.length,
+    poison: Object.values(poison).reduce((sum, n) => sum + n, 0),
+    deadLetterRecords: letters.records,
+    deadLetterDuplicates: duplicates,
+    deadLetterProblems: letters.problems,
+    keyRetries: load.keyRetries,
+    uncertain: load.uncertain,
+    idViolations: load.idViolations,
     faults: s.faults,
     mismatches: code === 0 ? 0 : Number.isNaN(mismatches) ? 1 : mismatches,
     seconds: (Date.now() - started) / 1_000,
-    details: code === 0 ? [] : output.trim().split('\n'),
+    details: [...(code === 0 ? [] : output.trim().split('\n')), ...load.violations.map((v) => `id violation: ${v}`)],
   };
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULTS } from '@tally/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { serverProperties } from './kafka.ts';
@@ -65,6 +66,8 @@ describe('infra/docker-compose.yml', () => {
     for (const port of published) expect(port).toMatch(/^127\.0\.0\.1:/);
     expect(service('kafka').ports).toContain('127.0.0.1:9092:9092');
     expect(service('registry').ports).toContain(`127.0.0.1:${REGISTRY_PORT}:${REGISTRY_PORT}`);
+    // The port AMQP_URL's default names, where the launcher checks for RabbitMQ.
+    expect(service('rabbitmq').ports).toContain(`127.0.0.1:${new URL(DEFAULTS.amqpUrl).port}:5672`);
   });
 
   it('has a healthcheck and a restart policy for every service', () => {
@@ -89,6 +92,8 @@ describe('infra/docker-compose.yml', () => {
     expect(command('postgres')).toContain('pg_isready -h 127.0.0.1');
     // apicurio-registry: no curl in the image, bash's /dev/tcp instead.
     expect(command('registry')).toContain('/dev/tcp/127.0.0.1/8081');
+    // rabbitmq: the image's rabbitmq-diagnostics.
+    expect(command('rabbitmq')).toContain('rabbitmq-diagnostics -q ping');
   });
 
   it("lets the registry use the stack's PostgreSQL or one of the user's", () => {

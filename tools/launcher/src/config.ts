@@ -27,6 +27,8 @@ export interface LauncherConfig {
   /** Where the apps will look for the registry (SCHEMA_REGISTRY_URL); likewise used as is when it answers. */
   schemaRegistryUrl: string;
   registryElsewhere: boolean;
+  /** The RabbitMQ the AMQP bridge consumes (AMQP_URL): checked, never started. */
+  amqpUrl: string;
 }
 
 export function launcherConfig(env: NodeJS.ProcessEnv = process.env): LauncherConfig {
@@ -48,6 +50,7 @@ export function launcherConfig(env: NodeJS.ProcessEnv = process.env): LauncherCo
     kafkaElsewhere: brokers.join(',') !== own,
     schemaRegistryUrl: names.schemaRegistryUrl,
     registryElsewhere: names.schemaRegistryUrl.replace(/\/$/, '') !== ownRegistry.replace(/\/$/, ''),
+    amqpUrl: env.AMQP_URL || DEFAULTS.amqpUrl,
   };
 }
 

@@ -4,3 +4,4 @@ export { artifactDir } from './artifacts.ts';
 export { type LauncherConfig, launcherConfig } from './config.ts';
 export { kafkaToolArgs } from './kafka-tools.ts';
 export { type InfraPaths, infraPaths } from './paths.ts';
+export { MAVEN_DEPENDENCY_PLUGIN } from './versions.ts';

@@ -11,7 +11,7 @@ import { down, reset, type Stack, status, up } from './stack.ts';
 
 const usage = `usage: pnpm infra:<command>
   up [--brokers 1|3] [--only kafka] [--secure | --plaintext]
-                       check PostgreSQL, start Kafka and the registry; wait until they answer;
+                       check PostgreSQL (and RabbitMQ), start Kafka and the registry; wait until they answer;
                        --secure: TLS + SASL/SCRAM + ACLs, client settings in .local/secure/
   down                 stop the processes the launcher started
   reset                down, then wipe Kafka data, logs and Tally's databases

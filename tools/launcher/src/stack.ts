@@ -13,6 +13,7 @@ import type { InfraPaths } from './paths.ts';
 import { assertPortsFree } from './ports.ts';
 import { databaseName, dropDatabases, ensureDatabases, redact, serverUrl } from './postgres.ts';
 import { runningPid, startService, stopService, tailLog } from './processes.ts';
+import { probeRabbitMq } from './rabbitmq.ts';
 import { REGISTRY_PORT, registrySpec, registryUrl, waitForRegistry } from './registry.ts';
 
 export interface Stack {
@@ -48,6 +49,7 @@ export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: 
     const created = await ensureDatabases(config.databaseUrl, [appDb, config.registryDatabase]);
     const note = created.length > 0 ? ` (created ${created.join(', ')})` : '';
     log(`postgres   ${redact(serverUrl(config.databaseUrl, appDb))} answers${note}`);
+    await checkRabbitMq(stack);
   }
 
   const running = currentLayout(paths);
@@ -59,6 +61,21 @@ export async function up(stack: Stack, options: { brokers?: number; kafkaOnly?: 
   if (!options.kafkaOnly && !(runningPid(paths, REGISTRY) === undefined && (await adoptRegistry(stack))))
     await startRegistry(stack);
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** RabbitMQ, as PostgreSQL: the one running is used; none answering is said plainly, and only the AMQP bridge needs it. */
+async function checkRabbitMq(stack: Stack): Promise<boolean> {
+  const where = redact(stack.config.amqpUrl);
+  const found = await probeRabbitMq(stack.config.amqpUrl);
+  if (found.ok) stack.log(`rabbitmq   ${where} answers (${found.product}), for the AMQP bridge`);
+  else {
+    stack.log(
+      `rabbitmq   no RabbitMQ answers at ${where} (${found.reason}).\n` +
+        '           Only the AMQP bridge (apps/amqp-bridge) needs it, and it keeps retrying: start the RabbitMQ of this machine\n' +
+        '           (Debian: apt-get install rabbitmq-server, then rabbitmq-server -detached), or point AMQP_URL at one.',
+    );
+  }
+  return found.ok;
 }
 
 /** The launcher's own Kafka: started, kept, or switched to the layout asked for. */
@@ -226,6 +243,7 @@ export async function status(stack: Stack): Promise<boolean> {
       `registry   ${found.kind === 'service' ? `answering at ${config.schemaRegistryUrl} (not started by Tally)` : 'not running'}`,
     );
   }
+  await checkRabbitMq(stack);
   log(
     `artifacts  ${existsSync(artifactDir(paths, { kind: 'kafka', version: stack.config.kafkaVersion })) ? 'fetched' : 'not fetched yet'}`,
   );

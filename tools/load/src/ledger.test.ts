@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLedger } from './ledger.ts';
 
 describe('the load ledger', () => {
-  it('aggregates accepted events per minute bucket, user and action, as aggregates_minute does', () => {
+  it('aggregates accepted events per minute bucket, user and action, as aggregates_minute does, with value counts and first and last times', () => {
     const ledger = createLedger();
     const at = Date.UTC(2026, 10, 24, 10, 0, 30);
     const base = { source: 's', action: 'login' };
@@ -24,6 +24,9 @@ describe('the load ledger', () => {
           value_sum: 7,
           value_min: 2,
           value_max: 5,
+          value_count: 2,
+          first_occurred_at: '2026-11-24T10:00:30.000Z',
+          last_occurred_at: '2026-11-24T10:00:40.000Z',
         },
         {
           bucket_start: '2026-11-24T10:00:00.000Z',
@@ -33,6 +36,9 @@ describe('the load ledger', () => {
           value_sum: null,
           value_min: null,
           value_max: null,
+          value_count: 0,
+          first_occurred_at: '2026-11-24T10:00:30.000Z',
+          last_occurred_at: '2026-11-24T10:00:30.000Z',
         },
         {
           bucket_start: '2026-11-24T10:01:00.000Z',
@@ -42,6 +48,9 @@ describe('the load ledger', () => {
           value_sum: null,
           value_min: null,
           value_max: null,
+          value_count: 0,
+          first_occurred_at: '2026-11-24T10:01:10.000Z',
+          last_occurred_at: '2026-11-24T10:01:10.000Z',
         },
       ],
     });

@@ -22,6 +22,12 @@ export interface LoadOptions {
   skew?: number;
   resend?: number;
   drainSeconds?: number;
+  /** The edges of what clients send (see `pnpm load --help`); unset: none. */
+  noIds?: number;
+  keys?: number;
+  keyRetries?: number;
+  keyTimeouts?: number;
+  mixedCase?: number;
 }
 
 export interface LoadResult {
@@ -31,8 +37,19 @@ export interface LoadResult {
   accepted: number;
   resends: number;
   unavailable: number;
-  /** Events never accepted, even after retries: their fate is unknown, so the check can't be exact. */
+  /** Events never accepted, even after retries or refused for good. */
   abandoned: number;
+  /** Of them, events an attempt may have brought to Kafka: their fate is unknown, so the check can't be exact. */
+  uncertain: number;
+  /** The edges sent: events without ids, keyed requests and their retries and timeouts, mixed-case ids. */
+  noIdEvents: number;
+  keyedRequests: number;
+  keyRetries: number;
+  keyTimeouts: number;
+  mixedCaseIds: number;
+  /** 202 answers with wrong event_ids, and the first few said. */
+  idViolations: number;
+  violations: string[];
   stderr: string;
 }
 
@@ -44,6 +61,11 @@ function args(o: LoadOptions): string[] {
     ['--skew', o.skew],
     ['--resend', o.resend],
     ['--drain', o.drainSeconds],
+    ['--no-ids', o.noIds],
+    ['--keys', o.keys],
+    ['--key-retries', o.keyRetries],
+    ['--key-timeouts', o.keyTimeouts],
+    ['--mixed-case', o.mixedCase],
   ];
   return [
     '--conditions=development',
@@ -61,7 +83,7 @@ function args(o: LoadOptions): string[] {
  */
 export async function runLoadProcess(options: LoadOptions): Promise<LoadResult> {
   const { code, stdout, stderr } = await runToEnd(process.execPath, args(options));
-  let ledger: { accepted: number; resends: number; summary: { unavailable: number; abandoned: number } };
+  let ledger: { accepted: number; resends: number; summary: LoadSummary };
   try {
     ledger = JSON.parse(readFileSync(options.ledger, 'utf8'));
   } catch {
@@ -74,6 +96,14 @@ export async function runLoadProcess(options: LoadOptions): Promise<LoadResult> 
     resends: ledger.resends,
     unavailable: ledger.summary.unavailable,
     abandoned: ledger.summary.abandoned,
+    uncertain: ledger.summary.uncertain,
+    noIdEvents: ledger.summary.noIdEvents,
+    keyedRequests: ledger.summary.keyedRequests,
+    keyRetries: ledger.summary.keyRetries,
+    keyTimeouts: ledger.summary.keyTimeouts,
+    mixedCaseIds: ledger.summary.mixedCaseIds,
+    idViolations: ledger.summary.idViolations,
+    violations: ledger.summary.violations,
     stderr: stderr.slice(-2_000),
   };
 }

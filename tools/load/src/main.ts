@@ -20,6 +20,15 @@ const usage = `usage: pnpm load [options]
   --batch N            events per request (default 100)
   --concurrency N      requests in flight at most (default 8)
   --resend F           fraction of events resent with an already accepted event_id (default 0)
+  --no-ids F           fraction of requests whose new events carry no event_id and no Idempotency-Key;
+                       the ledger takes their ids from the 202 answer (default 0)
+  --keys F             fraction of requests sent with an Idempotency-Key, new events without ids (default 0)
+  --key-retries F      fraction of keyed requests sent again (same body and key) after their 202; the
+                       answer must carry the same event_ids (default 0.5)
+  --key-timeouts F     fraction of keyed requests whose first attempt is cut by a client-side timeout
+                       of 2-21 ms, then sent again with the same key (default 0.25)
+  --mixed-case F       fraction of client event ids sent in upper or mixed case; with it, every resend
+                       is in another case than the id's last send (default 0)
   --seed N             for the same users, actions and values again (default 1)
   --drain S            how long refused requests (503, connection errors) are still retried
                        after the run, with the same events, as a real client would (default 30)
@@ -45,6 +54,11 @@ async function main(): Promise<void> {
       batch: { type: 'string' },
       concurrency: { type: 'string' },
       resend: { type: 'string' },
+      'no-ids': { type: 'string' },
+      keys: { type: 'string' },
+      'key-retries': { type: 'string' },
+      'key-timeouts': { type: 'string' },
+      'mixed-case': { type: 'string' },
       seed: { type: 'string' },
       drain: { type: 'string' },
       ledger: { type: 'string' },
@@ -65,7 +79,15 @@ async function main(): Promise<void> {
     concurrency: number(values.concurrency, 8, 'concurrency', 1, 1_000),
     resendFraction: number(values.resend, 0, 'resend', 0, 1),
     drainSeconds: number(values.drain, 30, 'drain', 0, 3_600),
+    edges: {
+      noIds: number(values['no-ids'], 0, 'no-ids', 0, 1),
+      keys: number(values.keys, 0, 'keys', 0, 1),
+      keyRetries: number(values['key-retries'], 0.5, 'key-retries', 0, 1),
+      keyTimeouts: number(values['key-timeouts'], 0.25, 'key-timeouts', 0, 1),
+      mixedCase: number(values['mixed-case'], 0, 'mixed-case', 0, 1),
+    },
   };
+  if (options.edges.noIds + options.edges.keys > 1) throw new Error('--no-ids and --keys: their sum must be at most 1');
   const mix = {
     users: number(values.users, 1_000, 'users', 1),
     skew: number(values.skew, 0, 'skew', 0, 5),
@@ -75,7 +97,12 @@ async function main(): Promise<void> {
   const ledger = createLedger();
   const line = (s: LoadSummary) =>
     `[load] ${s.seconds.toFixed(0)} s  accepted ${s.accepted.toLocaleString('en')} (${Math.round(s.acceptedPerSecond).toLocaleString('en')}/s)` +
-    `  resends ${s.resends}  503s ${s.unavailable}  errors ${s.errors}  rejected ${s.rejected}  abandoned ${s.abandoned}  p99 ${s.latencyMs.p99.toFixed(1)} ms`;
+    `  resends ${s.resends}  503s ${s.unavailable}  errors ${s.errors}  rejected ${s.rejected}  abandoned ${s.abandoned}` +
+    (s.uncertain > 0 ? ` (${s.uncertain} may be counted)` : '') +
+    (s.noIdEvents + s.keyedRequests + s.mixedCaseIds > 0
+      ? `  no-id ${s.noIdEvents}  keyed ${s.keyedRequests} (retried ${s.keyRetries}, timed out ${s.keyTimeouts})  mixed-case ${s.mixedCaseIds}  id violations ${s.idViolations}`
+      : '') +
+    `  p99 ${s.latencyMs.p99.toFixed(1)} ms`;
   console.error(
     `[load] ${options.rate.toLocaleString('en')} events/s for ${options.durationSeconds} s to ${options.url}, ${mix.users} users (skew ${mix.skew}), seed ${seed}`,
   );
@@ -97,7 +124,8 @@ async function main(): Promise<void> {
   );
   console.error(line(summary));
   console.log(JSON.stringify({ ...summary, ledger: file }));
-  if (summary.rejected > 0 || summary.abandoned > 0) process.exitCode = 1;
+  for (const v of summary.violations) console.error(`[load] id violation: ${v}`);
+  if (summary.rejected > 0 || summary.abandoned > 0 || summary.idViolations > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

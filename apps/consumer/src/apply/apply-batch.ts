@@ -65,7 +65,7 @@ export async function applyBatch(pool: pg.Pool, batch: BatchToApply): Promise<Ap
     }
     const { good, poison, alreadyApplied } = fenced;
     const counted = await claimNew(client, good);
-    const rows = await upsertAggregates(client, counted);
+    const rows = await upsertAggregates(client, counted, batch.partition);
     await recordDeadLetters(client, batch, poison);
     const nextOffset = await moveOffset(client, batch, counted);
     await client.query('COMMIT');

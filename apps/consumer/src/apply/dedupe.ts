@@ -12,7 +12,7 @@
 // days are only read: nobody inserts into them any more, except a transaction that began before
 // midnight and is still running. For that, a transaction in the first MIDNIGHT_GRACE of a day
 // claims its ids in yesterday's partition too, and meets such a transaction's rows there; a
-// transaction older than TRANSACTION_AGE_LIMIT fails before it commits (offsets.ts), so nothing
+// transaction older than TRANSACTION_AGE_LIMIT (5 minutes) fails before it commits (offsets.ts), so nothing
 // from before midnight commits after the grace.
 import type { ReportEvent } from '@tally/schemas';
 import type pg from 'pg';

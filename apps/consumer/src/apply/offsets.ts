@@ -1,21 +1,49 @@
 // The last step of applying a batch: move the partition's next_offset past the batch, in its
-// transaction. Also where the group loop reads those offsets to seek to.
+// transaction, with the identity of the log it was read from (log-identity/). Also where the group
+// loop reads those offsets, and that identity, to seek to, and where a consumer flags a partition
+// whose log is not the one.
 import type { ConsumerOffsetRow } from '@tally/db';
 import type { ReportEvent } from '@tally/schemas';
 import type pg from 'pg';
+import { ConsumerError } from '../errors.ts';
+import type { RecordFingerprint } from '../log-identity/fingerprint.ts';
+import type { StoredPosition } from '../log-identity/judge.ts';
+
+/**
+ * A transaction older than this is rolled back before it commits: the dedupe's midnight grace
+ * (dedupe.ts, 10 minutes) relies on nothing from before midnight committing after it.
+ */
+export const TRANSACTION_AGE_LIMIT = '5 minutes';
+
+/** The log a batch was read from: Kafka's cluster id (null: not known) and the batch's last record. */
+export interface BatchIdentity {
+  clusterId: string | null;
+  last: RecordFingerprint;
+}
 
 /** Sets next_offset past the batch and adds its counted events; returns the new next_offset. */
 export async function moveOffset(
   client: pg.ClientBase,
-  batch: { group: string; topic: string; partition: number; lastOffset: bigint },
+  // TRICKY: `logIdentity` rides on the batch object the handler passes to applyBatch, which hands
+  // that same object here. Absent (a handler driven without a group loop), the identity stays as it was.
+  batch: { group: string; topic: string; partition: number; lastOffset: bigint; logIdentity?: BatchIdentity },
   counted: ReportEvent[],
 ): Promise<bigint> {
   const nextOffset = batch.lastOffset + 1n;
   const newest = counted.reduce((max, e) => Math.max(max, e.occurred_at), Number.NEGATIVE_INFINITY);
-  await client.query(
+  const identity = batch.logIdentity;
+  // NOTE: a batch applied in parts (contain-rejected.ts) carries the whole batch's last record;
+  // a part that ends before it keeps the fingerprint as it was, and the last part writes it.
+  const last = identity !== undefined && identity.last.offset <= batch.lastOffset ? identity.last : undefined;
+  const moved = await client.query(
     `UPDATE consumer_offsets SET next_offset = $4, events_counted = events_counted + $5,
-         newest_occurred_at = GREATEST(newest_occurred_at, $6::timestamptz), updated_at = now()
-       WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+         newest_occurred_at = GREATEST(newest_occurred_at, $6::timestamptz), updated_at = now(),
+         kafka_cluster_id = COALESCE($7, kafka_cluster_id),
+         last_record_offset = COALESCE($8::bigint, last_record_offset),
+         last_record_timestamp = CASE WHEN $8::bigint IS NULL THEN last_record_timestamp ELSE $9::timestamptz END,
+         last_record_hash = CASE WHEN $8::bigint IS NULL THEN last_record_hash ELSE $10::bytea END
+       WHERE consumer_group = $1 AND topic = $2 AND partition = $3
+         AND clock_timestamp() - now() < interval '${TRANSACTION_AGE_LIMIT}'`,
     [
       batch.group,
       batch.topic,
@@ -23,16 +51,86 @@ export async function moveOffset(
       String(nextOffset),
       counted.length,
       counted.length > 0 ? new Date(newest).toISOString() : null,
+      identity?.clusterId ?? null,
+      last === undefined ? null : String(last.offset),
+      last === undefined ? null : new Date(last.timestamp),
+      last?.hash ?? null,
     ],
   );
+  // The fence locked the row, so no row moved means the transaction is too old (see dedupe.ts).
+  if (moved.rowCount === 0) {
+    throw new ConsumerError(
+      'POSTGRES_UNAVAILABLE',
+      `the transaction applying the batch ran longer than ${TRANSACTION_AGE_LIMIT}; it is rolled back and retried`,
+      {
+        dependency: 'postgres',
+        retriable: true,
+        detail: 'TRANSACTION_TOO_OLD',
+      },
+    );
+  }
   return nextOffset;
 }
 
-/** Where PostgreSQL says each partition of the topic resumes, for seeking on assignment. */
+/** Where PostgreSQL says each partition of the topic resumes. */
 export async function storedOffsets(pool: pg.Pool, group: string, topic: string): Promise<Map<number, bigint>> {
   const { rows } = await pool.query<Pick<ConsumerOffsetRow, 'partition' | 'next_offset'>>(
     'SELECT partition, next_offset FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2',
     [group, topic],
   );
   return new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
+}
+
+type IdentityColumns = Pick<
+  ConsumerOffsetRow,
+  | 'partition'
+  | 'next_offset'
+  | 'kafka_cluster_id'
+  | 'last_record_offset'
+  | 'last_record_timestamp'
+  | 'last_record_hash'
+  | 'log_mismatch'
+>;
+
+/** Each partition's next_offset with the identity of its log, for seeking on assignment. */
+export async function storedPositions(
+  pool: Pick<pg.Pool, 'query'>,
+  group: string,
+  topic: string,
+  partitions?: number[],
+): Promise<Map<number, StoredPosition>> {
+  const { rows } = await pool.query<IdentityColumns>(
+    `SELECT partition, next_offset, kafka_cluster_id, last_record_offset, last_record_timestamp, last_record_hash, log_mismatch
+       FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2 AND ($3::int[] IS NULL OR partition = ANY($3))`,
+    [group, topic, partitions ?? null],
+  );
+  return new Map(rows.map((r) => [r.partition, positionOf(r)]));
+}
+
+export function positionOf(r: Omit<IdentityColumns, 'partition'>): StoredPosition {
+  const last =
+    r.last_record_offset === null || r.last_record_timestamp === null || r.last_record_hash === null
+      ? null
+      : { offset: BigInt(r.last_record_offset), timestamp: r.last_record_timestamp.getTime(), hash: r.last_record_hash };
+  return { nextOffset: BigInt(r.next_offset), clusterId: r.kafka_cluster_id, last, mismatch: r.log_mismatch };
+}
+
+/**
+ * Flags the partition as stopped for a log mismatch, unless the row changed since it was judged
+ * (an operator's reset, or another member's batch): true if the flag was written.
+ */
+export async function flagLogMismatch(
+  pool: Pick<pg.Pool, 'query'>,
+  key: { group: string; topic: string; partition: number },
+  mismatch: string,
+  /** next_offset as judged; undefined: any. */
+  judgedNextOffset: bigint | undefined,
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE consumer_offsets SET log_mismatch = $4
+       WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND log_mismatch IS NULL
+         AND ($5::bigint IS NULL OR next_offset = $5::bigint)`,
+    [key.group, key.topic, key.partition, mismatch, judgedNextOffset === undefined ? null : String(judgedNextOffset)],
+  );
+  return rowCount === 1;
 }

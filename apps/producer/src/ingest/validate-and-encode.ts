@@ -1,12 +1,13 @@
 // Ingest step 1: check every event of a request (all or nothing: one bad event refuses the
-// request) and encode each to Avro through the registry codec, as a record keyed by user_id.
+// request; parseReportInputs of @tally/schemas) and encode each to Avro through the registry codec, as a record keyed by user_id.
 // Refusals are values; only a codec failure that is not an outage (a bug) throws.
-import { parseReportInput, type ReportEvent } from '@tally/schemas';
+import { MAX_EVENTS_PER_BATCH, parseReportInputs, type ReportEvent } from '@tally/schemas';
 import { SchemaError } from '@tally/schemas/codec';
 import { type ErrorItem, type Refusal, unavailable, whole } from './answer.ts';
 import type { OutgoingRecord } from './batcher.ts';
 
-export const MAX_EVENTS_PER_REQUEST = 1_000;
+/** The batch rules (at least one, at most this many, all or nothing) live in @tally/schemas, shared with the AMQP bridge. */
+export const MAX_EVENTS_PER_REQUEST = MAX_EVENTS_PER_BATCH;
 
 export type Encoded = { ok: true; events: ReportEvent[]; records: OutgoingRecord[] } | { ok: false; refusal: Refusal };
 
@@ -32,29 +33,23 @@ function validate(
   now: number,
   newEventId: NewEventId | undefined,
 ): { ok: true; events: ReportEvent[] } | { ok: false; refusal: Refusal } {
-  if (inputs.length === 0) {
-    const message = 'no events: send an event object, an array of them, or NDJSON lines';
-    return { ok: false, refusal: { status: 400, outcome: 'invalid', errors: whole(message) } };
+  const checked = parseReportInputs(inputs, { now: () => now, newEventId });
+  if (checked.ok) return checked;
+  switch (checked.reason) {
+    case 'empty': {
+      const message = 'no events: send an event object, an array of them, or NDJSON lines';
+      return { ok: false, refusal: { status: 400, outcome: 'invalid', errors: whole(message) } };
+    }
+    case 'too_many': {
+      const message = `${inputs.length} events; at most ${MAX_EVENTS_PER_REQUEST} per request`;
+      return { ok: false, refusal: { status: 413, outcome: 'too_large', errors: whole(message) } };
+    }
+    case 'invalid': {
+      const errors: ErrorItem[] = checked.problems;
+      const events = { outcome: 'rejected', reason: 'invalid', count: inputs.length } as const;
+      return { ok: false, refusal: { status: 400, outcome: 'invalid', errors, events } };
+    }
   }
-  if (inputs.length > MAX_EVENTS_PER_REQUEST) {
-    const message = `${inputs.length} events; at most ${MAX_EVENTS_PER_REQUEST} per request`;
-    return { ok: false, refusal: { status: 413, outcome: 'too_large', errors: whole(message) } };
-  }
-  const events: ReportEvent[] = [];
-  const errors: ErrorItem[] = [];
-  inputs.forEach((input, index) => {
-    const result = parseReportInput(
-      input,
-      newEventId ? { now: () => now, newEventId: () => newEventId(index) } : { now: () => now },
-    );
-    if (result.ok) events.push(result.event);
-    else for (const problem of result.problems) errors.push({ index, ...problem });
-  });
-  if (errors.length > 0) {
-    const events = { outcome: 'rejected', reason: 'invalid', count: inputs.length } as const;
-    return { ok: false, refusal: { status: 400, outcome: 'invalid', errors, events } };
-  }
-  return { ok: true, events };
 }
 
 async function encode(events: ReportEvent[], encoder: ValidateAndEncodeDeps['encoder']): Promise<Encoded> {

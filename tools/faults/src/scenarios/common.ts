@@ -1,6 +1,6 @@
 // The frame every fault scenario runs in: the apps' shared environment, and load with a ledger around the faults.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runLoadProcess } from '@tally/load/process';
+import { type LoadOptions, runLoadProcess } from '@tally/load/process';
 import { type AppProcess, startApp, stopApp, waitReady } from '@tally/testkit';
 import { check, createTopic, type Outcome, type Scenario, waitForLagZero } from '../scenario.ts';
 
@@ -17,6 +17,19 @@ export function appEnv(s: Scenario, extra: Record<string, string> = {}): Record<
     ...extra,
   };
 }
+
+/**
+ * What clients send besides plain events, on in every scenario (see docs/load.md): events without ids, keyed
+ * requests sent again (some after a client-side timeout), ids in upper or mixed case resent in another case.
+ */
+export const EDGES = {
+  resend: 0.01,
+  noIds: 0.1,
+  keys: 0.1,
+  keyRetries: 0.5,
+  keyTimeouts: 0.25,
+  mixedCase: 0.25,
+} satisfies Partial<LoadOptions>;
 
 export const between = (s: Scenario, lowMs: number, highMs: number) => lowMs + Math.floor(s.random() * (highMs - lowMs));
 
@@ -38,7 +51,10 @@ export async function runWithLoad(
       apps: { producer: AppProcess; consumers: AppProcess[]; startConsumer: () => Promise<AppProcess> },
       loadDone: () => boolean,
     ) => Promise<void>;
-    poison?: () => number;
+    /** The poison injected, by the reason code it must be dead-lettered with. */
+    poison?: () => Record<string, number>;
+    /** Overrides of EDGES. */
+    edges?: Partial<typeof EDGES>;
   },
 ): Promise<Outcome> {
   const started = Date.now();
@@ -64,7 +80,9 @@ export async function runWithLoad(
       seed: s.seed,
       skew: 1.1,
       batch: 100,
-      resend: options.resend ?? 0,
+      ...EDGES,
+      ...options.edges,
+      ...(options.resend === undefined ? {} : { resend: options.resend }),
       drainSeconds: options.drainSeconds ?? 30,
       ledger: s.ledgerFile,
     }).finally(() => {
@@ -73,7 +91,9 @@ export async function runWithLoad(
     await options.inject({ producer, consumers, startConsumer }, () => done);
     const result = await load;
     s.log(
-      `load done: ${result.accepted} accepted, ${result.resends} resends, ${result.unavailable} 503s (retried), ${result.abandoned} abandoned`,
+      `load done: ${result.accepted} accepted, ${result.resends} resends, ${result.unavailable} 503s (retried), ${result.abandoned} abandoned` +
+        ` (${result.uncertain} of unknown fate); ${result.noIdEvents} events without ids, ${result.keyedRequests} keyed requests` +
+        ` (${result.keyRetries} sent again, ${result.keyTimeouts} cut by a timeout), ${result.mixedCaseIds} mixed-case ids, ${result.idViolations} id violations`,
     );
 
     // At least one healthy consumer drains what is left.
@@ -81,11 +101,7 @@ export async function runWithLoad(
     if (alive.length === 0) await startConsumer();
     await waitForLagZero(s);
     await sleep(500);
-    return await check(s, started, {
-      accepted: result.accepted,
-      resends: result.resends,
-      ...(options.poison ? { poison: options.poison() } : {}),
-    });
+    return await check(s, started, result, options.poison?.());
   } finally {
     await Promise.all([producer, ...consumers].map((app) => stopApp(app, 'SIGKILL')));
   }

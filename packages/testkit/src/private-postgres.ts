@@ -1,12 +1,14 @@
 // A PostgreSQL cluster of a test's own, for faults the shared server must never see (a crash):
 // initdb in a temporary directory, run as the `postgres` OS user (initdb and postgres refuse
 // root), on a free port, trusting local connections. Stopped and removed by its own data directory.
+// Used by the consumer's crash test and the fault suite's postgres-crash scenario.
 import { execFile } from 'node:child_process';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, sql } from '@tally/testkit';
+import { sql } from './database.ts';
+import { freePort } from './ports.ts';
 
 const run = promisify(execFile);
 const BIN = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -28,8 +30,14 @@ export interface PrivatePostgres {
   remove(): Promise<void>;
 }
 
-/** `settings`: `-c name=value` server options, for example a lazy WAL writer. */
-export async function startPrivatePostgres(settings: Record<string, string> = {}): Promise<PrivatePostgres> {
+/**
+ * `settings`: `-c name=value` server options, for example a lazy WAL writer. `database`: the name of
+ * the database made in it (default `tally`).
+ */
+export async function startPrivatePostgres(
+  settings: Record<string, string> = {},
+  { database = 'tally' }: { database?: string } = {},
+): Promise<PrivatePostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'tally-private-pg-'));
   const idOf = async (flag: string) => Number((await run('id', [flag, 'postgres'])).stdout.trim());
   await chown(dir, await idOf('-u'), await idOf('-g'));
@@ -45,9 +53,9 @@ export async function startPrivatePostgres(settings: Record<string, string> = {}
   };
   await start();
   const admin = `postgresql://postgres@127.0.0.1:${port}/postgres`;
-  await sql(admin, 'CREATE DATABASE tally');
+  await sql(admin, `CREATE DATABASE ${database}`);
   return {
-    url: `postgresql://postgres@127.0.0.1:${port}/tally`,
+    url: `postgresql://postgres@127.0.0.1:${port}/${database}`,
     port,
     crash: async () => {
       await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

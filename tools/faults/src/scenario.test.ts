@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { type Outcome, verdict } from './scenario.ts';
+
+const passed: Outcome = {
+  scenario: 'postgres-crash',
+  accepted: 1_000,
+  resends: 10,
+  counted: 1_000,
+  deadLetters: 30,
+  poison: 30,
+  deadLetterRecords: 42,
+  deadLetterDuplicates: 12,
+  deadLetterProblems: [],
+  keyRetries: 5,
+  uncertain: 0,
+  idViolations: 0,
+  faults: 1,
+  mismatches: 0,
+  seconds: 60,
+  details: [],
+};
+
+describe('the verdict on a scenario', () => {
+  it('passes exact tables, dead letters that are the poison plus counted crash-window duplicates, and right answers', () => {
+    expect(verdict(passed)).toEqual([]);
+  });
+
+  it.each([
+    ['a table row that differs', { mismatches: 1 }, '1 aggregate rows differ from the ledger'],
+    ['an event counted twice', { counted: 1_001 }, 'counted 1001 of 1000 accepted'],
+    [
+      'a dead-letter problem',
+      { deadLetterProblems: ['1 dead-letter records not explained'] },
+      '1 dead-letter records not explained',
+    ],
+    ['a wrong answer', { idViolations: 2 }, '2 answers with wrong event_ids'],
+  ])('fails on %s', (_, over, problem) => {
+    expect(verdict({ ...passed, ...over })).toEqual([problem]);
+  });
+
+  it('says when events of unknown fate may explain a failure, and does not fail on them alone', () => {
+    expect(verdict({ ...passed, uncertain: 100 })).toEqual([]);
+    expect(verdict({ ...passed, uncertain: 100, counted: 1_100 })).toEqual([
+      'counted 1100 of 1000 accepted',
+      '(100 events got no 202 after an attempt that may have reached Kafka: the ledger cannot know them)',
+    ]);
+  });
+});
