@@ -4,7 +4,7 @@
 // main.ts does, tests use inject().
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DEFAULTS } from '@tally/config';
-import { ensureTopic } from '@tally/kafka';
+import { createReportProducer, ensureTopic } from '@tally/kafka';
 import { buildHealthServer, readinessOf } from '@tally/runtime';
 import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +14,7 @@ import type { BridgeConfig } from './config.ts';
 import { createIdMemory } from './event-ids.ts';
 import { createForwarder } from './forward.ts';
 import { createMetrics } from './metrics.ts';
-import { createKafka, createProducer, createSend } from './send.ts';
+import { createKafka, createSend } from './send.ts';
 
 export interface RunningBridge {
   server: FastifyInstance;
@@ -33,7 +33,7 @@ export async function startBridge(
   const kafka = createKafka(config, log);
   await ensureTopic(kafka, config.reportTopic, config.partitions, log);
   await ensureTopic(kafka, config.deadLetterTopic, DEFAULTS.deadLetterTopicPartitions, log);
-  const producer = createProducer(kafka);
+  const producer = createReportProducer(kafka);
   await producer.connect();
 
   const codec = createReportCodec({

@@ -4,7 +4,16 @@
 // it fails (a counter, /readyz naming the partition and the code, a log line per attempt), the
 // other partitions keep being applied, and once the cause is gone the batch applies and every
 // event is counted once.
-import { actualRows, appliedRecords, eventually, expectedRows, produceEvents, reportEvent, sql, testKafka } from '@tally/testkit';
+import {
+  actualRows,
+  appliedRecords,
+  eventually,
+  expectedRows,
+  highWatermarks,
+  produceEvents,
+  reportEvent,
+  sql,
+} from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isolatedPipeline, startTestConsumer } from './fixture.ts';
 
@@ -31,16 +40,6 @@ async function refuseMarker(url: string): Promise<() => Promise<void>> {
   return async () => {
     await sql(url, 'DROP TRIGGER refuse_marker ON aggregates_minute');
   };
-}
-
-async function highWatermarks(topic: string): Promise<Map<number, number>> {
-  const admin = testKafka.admin();
-  await admin.connect();
-  try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)]));
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 async function appliedOffsets(url: string, group: string): Promise<Map<number, number>> {

@@ -5,7 +5,7 @@
 
 import { migrate } from '@tally/db';
 import type { ReportEvent } from '@tally/schemas';
-import { actualRows, countedEvents, eventually, expectedRows, produceEvents, reportEvent, sql, testKafka } from '@tally/testkit';
+import { actualRows, countedEvents, eventually, expectedRows, produceEvents, recordsOn, reportEvent, sql } from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_CONTAINED, REJECTED_BY_POSTGRES } from '../src/contain-rejected.ts';
 import { isolatedPipeline, startTestConsumer } from './fixture.ts';
@@ -33,16 +33,6 @@ const deadLetters = (url: string) =>
     url,
     'SELECT "offset", reason_code, reason FROM dead_letters ORDER BY "offset"',
   );
-
-async function recordsOn(topic: string): Promise<number> {
-  const admin = testKafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 const readiness = async (consumer: { server: { inject: (o: object) => Promise<{ statusCode: number; body: string }> } }) =>
   consumer.server.inject({ method: 'GET', url: '/readyz' });

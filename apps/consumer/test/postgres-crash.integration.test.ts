@@ -10,11 +10,11 @@ import {
   eventually,
   expectedRows,
   produceEvents,
+  recordsOn,
   reportEvent,
   sql,
   startPrivatePostgres,
   startTcpProxy,
-  testKafka,
 } from '@tally/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isolatedPipeline, startTestConsumer } from './fixture.ts';
@@ -26,17 +26,6 @@ afterAll(async () => {
 
 const appliedOffsets = async (url: string) =>
   Number((await sql<{ n: string | null }>(url, 'SELECT sum(next_offset) AS n FROM consumer_offsets'))[0]?.n ?? 0);
-
-/** Records on the topic: the sum of its partitions' high watermarks. */
-async function recordsOn(topic: string): Promise<number> {
-  const admin = testKafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe('a PostgreSQL crash under a running consumer', () => {
   it('loses commits PostgreSQL had not flushed, and the consumer reads them again and counts every event once, with no restart', async () => {

@@ -1,7 +1,7 @@
 // Wires the producer: report topic, idempotent Kafka producer, registry codec, batcher, ingest, HTTP
 // API. Does not listen; main.ts does, tests use inject().
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { ensureTopic } from '@tally/kafka';
+import { createReportProducer, ensureTopic } from '@tally/kafka';
 import { createReportCodec } from '@tally/schemas/codec';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,7 +10,7 @@ import type { ProducerConfig } from './config.ts';
 import { buildServer } from './http/server.ts';
 import { createBatcher } from './ingest/batcher.ts';
 import { createIngest } from './ingest/ingest.ts';
-import { createKafka, createProducer, createSend } from './ingest/send.ts';
+import { createKafka, createSend } from './ingest/send.ts';
 import { createMetrics } from './metrics.ts';
 
 export interface RunningProducer {
@@ -27,7 +27,7 @@ export async function startProducer(
   const kafka = createKafka(config, log);
   await ensureTopic(kafka, config.reportTopic, config.partitions, log);
 
-  const producer = createProducer(kafka);
+  const producer = createReportProducer(kafka);
   let kafkaConnected = false;
   producer.on(producer.events.CONNECT, () => {
     kafkaConnected = true;

@@ -5,7 +5,17 @@ export { createDatabase, type MigratedDatabase, migratedDatabase, sql, type Test
 export { DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL, urlFor } from './env.ts';
 export { reportEvent } from './events.ts';
 export { eventually } from './eventually.ts';
-export { createTopic, deleteTopics, produceEvents, produceRaw, testKafka, testRegistry, uniqueNames } from './kafka.ts';
+export {
+  createTopic,
+  deleteTopics,
+  highWatermarks,
+  produceEvents,
+  produceRaw,
+  recordsOn,
+  testKafka,
+  testRegistry,
+  uniqueNames,
+} from './kafka.ts';
 export { readKeyValueFile } from './key-value-file.ts';
 export { freePort, isPortFree } from './ports.ts';
 export { type PrivatePostgres, startPrivatePostgres } from './private-postgres.ts';

@@ -34,6 +34,22 @@ export async function deleteTopics(topics: string[]): Promise<void> {
   await admin.disconnect();
 }
 
+/** The topic's high watermark per partition: the records it holds, retention aside. */
+export async function highWatermarks(topic: string): Promise<Map<number, number>> {
+  const admin = testKafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Records on the topic: the sum of its partitions' high watermarks. */
+export async function recordsOn(topic: string): Promise<number> {
+  return [...(await highWatermarks(topic)).values()].reduce((sum, high) => sum + high, 0);
+}
+
 export async function produceRaw(topic: string, messages: Message[]): Promise<void> {
   const producer = testKafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();

@@ -1,6 +1,6 @@
 import { seededRandom } from '@tally/testkit';
 import { describe, expect, it } from 'vitest';
-import { anotherCase, answerProblems, recase, sameAnswer } from './edge-cases.ts';
+import { anotherCase, answerProblems, isoWithOffset, recase, sameAnswer, zoneOffset } from './edge-cases.ts';
 
 const ID = '0190b3a4-7f00-7abc-8def-00000000000a';
 
@@ -61,5 +61,28 @@ describe('the event_ids of a 202', () => {
     expect(sameAnswer([ID, assigned], [assigned, ID])).toBe(false);
     expect(sameAnswer([ID, assigned], [ID])).toBe(false);
     expect(sameAnswer([ID], undefined)).toBe(false);
+  });
+});
+
+describe('times as ISO-8601 with a zone offset', () => {
+  it.each([
+    [Date.UTC(2026, 11, 2, 23, 59, 59, 999), 330, '2026-12-03T05:29:59.999+05:30'],
+    [Date.UTC(2026, 0, 1, 0, 0, 0, 7), -480, '2025-12-31T16:00:00.007-08:00'],
+    [Date.UTC(2026, 5, 1, 12), 0, '2026-06-01T12:00:00.000+00:00'],
+    [Date.UTC(2026, 5, 1, 12), -570, '2026-06-01T02:30:00.000-09:30'],
+  ])('writes %i at offset %i minutes as %s, the same instant', (ms, offset, text) => {
+    expect(isoWithOffset(ms, offset)).toBe(text);
+    expect(Date.parse(text)).toBe(ms);
+  });
+
+  it('draws offsets real zones have, and every one round-trips', () => {
+    const random = seededRandom(7);
+    for (let i = 0; i < 500; i++) {
+      const offset = zoneOffset(random);
+      expect(offset).toBeGreaterThanOrEqual(-12 * 60 - 45);
+      expect(offset).toBeLessThanOrEqual(14 * 60 + 45);
+      const ms = Date.UTC(2026, 11, 2) + Math.floor(random() * 86_400_000);
+      expect(Date.parse(isoWithOffset(ms, offset))).toBe(ms);
+    }
   });
 });

@@ -1,6 +1,9 @@
 // The edges of what clients send, beside plain events with lower-case ids: events without ids (the
 // producer assigns them and answers them), requests with an Idempotency-Key that are sent again,
-// and ids in upper or mixed case resent in another case. Pure helpers the runner draws from, and
+// ids in upper or mixed case resent in another case, and times sent as ISO-8601 with a zone offset
+// instead of epoch milliseconds. NOTE: no resends under another user_id: whichever of the two
+// copies is applied first is counted (under its user), which a ledger cannot foresee;
+// apps/consumer/test/seen-events.integration.test.ts pins that such a resend counts once. Pure helpers the runner draws from, and
 // the check of a 202's event_ids against what was sent.
 
 /** Shares of each edge in a run: all 0 sends what `pnpm load` always sent. */
@@ -15,9 +18,26 @@ export interface EdgeMix {
   keyTimeouts: number;
   /** Client event ids sent in upper or mixed case; when on, every resend of an id is in another case than its last send. */
   mixedCase: number;
+  /** Events whose occurred_at is sent as ISO-8601 with a random zone offset (the same instant). */
+  isoTimes: number;
 }
 
-export const NO_EDGES: EdgeMix = { noIds: 0, keys: 0, keyRetries: 0, keyTimeouts: 0, mixedCase: 0 };
+export const NO_EDGES: EdgeMix = { noIds: 0, keys: 0, keyRetries: 0, keyTimeouts: 0, mixedCase: 0, isoTimes: 0 };
+
+/** `ms` as ISO-8601 in a zone `offsetMinutes` east of UTC: `2026-12-02T23:30:00.123+05:30`, the same instant. */
+export function isoWithOffset(ms: number, offsetMinutes: number): string {
+  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, -1);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** A zone offset as real zones have them: whole hours from -12 to +14, now and then a half or three quarters. */
+export function zoneOffset(random: () => number): number {
+  const hours = Math.floor(random() * 27) - 12;
+  const minutes = [0, 0, 0, 30, 45][Math.floor(random() * 5)] ?? 0;
+  return hours * 60 + (hours < 0 ? -minutes : minutes);
+}
 
 function mixed(id: string, random: () => number): string {
   return [...id].map((c) => (random() < 0.5 ? c.toUpperCase() : c.toLowerCase())).join('');

@@ -28,6 +28,7 @@ export interface LoadOptions {
   keyRetries?: number;
   keyTimeouts?: number;
   mixedCase?: number;
+  isoTimes?: number;
 }
 
 export interface LoadResult {
@@ -47,6 +48,7 @@ export interface LoadResult {
   keyRetries: number;
   keyTimeouts: number;
   mixedCaseIds: number;
+  isoTimes: number;
   /** 202 answers with wrong event_ids, and the first few said. */
   idViolations: number;
   violations: string[];
@@ -66,6 +68,7 @@ function args(o: LoadOptions): string[] {
     ['--key-retries', o.keyRetries],
     ['--key-timeouts', o.keyTimeouts],
     ['--mixed-case', o.mixedCase],
+    ['--iso-times', o.isoTimes],
   ];
   return [
     '--conditions=development',
@@ -102,6 +105,7 @@ export async function runLoadProcess(options: LoadOptions): Promise<LoadResult> 
     keyRetries: ledger.summary.keyRetries,
     keyTimeouts: ledger.summary.keyTimeouts,
     mixedCaseIds: ledger.summary.mixedCaseIds,
+    isoTimes: ledger.summary.isoTimes,
     idViolations: ledger.summary.idViolations,
     violations: ledger.summary.violations,
     stderr: stderr.slice(-2_000),

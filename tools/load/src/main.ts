@@ -29,6 +29,8 @@ const usage = `usage: pnpm load [options]
                        of 2-21 ms, then sent again with the same key (default 0.25)
   --mixed-case F       fraction of client event ids sent in upper or mixed case; with it, every resend
                        is in another case than the id's last send (default 0)
+  --iso-times F        fraction of events whose occurred_at is sent as ISO-8601 with a zone offset
+                       (+05:30, -08:00, ...) instead of epoch milliseconds: the same instant (default 0)
   --seed N             for the same users, actions and values again (default 1)
   --drain S            how long refused requests (503, connection errors) are still retried
                        after the run, with the same events, as a real client would (default 30)
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
       'key-retries': { type: 'string' },
       'key-timeouts': { type: 'string' },
       'mixed-case': { type: 'string' },
+      'iso-times': { type: 'string' },
       seed: { type: 'string' },
       drain: { type: 'string' },
       ledger: { type: 'string' },
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
       keyRetries: number(values['key-retries'], 0.5, 'key-retries', 0, 1),
       keyTimeouts: number(values['key-timeouts'], 0.25, 'key-timeouts', 0, 1),
       mixedCase: number(values['mixed-case'], 0, 'mixed-case', 0, 1),
+      isoTimes: number(values['iso-times'], 0, 'iso-times', 0, 1),
     },
   };
   if (options.edges.noIds + options.edges.keys > 1) throw new Error('--no-ids and --keys: their sum must be at most 1');
@@ -99,8 +103,8 @@ async function main(): Promise<void> {
     `[load] ${s.seconds.toFixed(0)} s  accepted ${s.accepted.toLocaleString('en')} (${Math.round(s.acceptedPerSecond).toLocaleString('en')}/s)` +
     `  resends ${s.resends}  503s ${s.unavailable}  errors ${s.errors}  rejected ${s.rejected}  abandoned ${s.abandoned}` +
     (s.uncertain > 0 ? ` (${s.uncertain} may be counted)` : '') +
-    (s.noIdEvents + s.keyedRequests + s.mixedCaseIds > 0
-      ? `  no-id ${s.noIdEvents}  keyed ${s.keyedRequests} (retried ${s.keyRetries}, timed out ${s.keyTimeouts})  mixed-case ${s.mixedCaseIds}  id violations ${s.idViolations}`
+    (s.noIdEvents + s.keyedRequests + s.mixedCaseIds + s.isoTimes > 0
+      ? `  no-id ${s.noIdEvents}  keyed ${s.keyedRequests} (retried ${s.keyRetries}, timed out ${s.keyTimeouts})  mixed-case ${s.mixedCaseIds}  iso-times ${s.isoTimes}  id violations ${s.idViolations}`
       : '') +
     `  p99 ${s.latencyMs.p99.toFixed(1)} ms`;
   console.error(

@@ -85,9 +85,11 @@ describe('the load client with the edges of what clients send', () => {
       keyRetries: 1,
       keyTimeouts: 0.5,
       mixedCase: 0.5,
+      isoTimes: 0.5,
     });
     expect(summary.noIdEvents).toBeGreaterThan(0);
     expect(summary.keyedRequests).toBeGreaterThan(0);
+    expect(summary.isoTimes).toBeGreaterThan(0);
     expect(summary.keyRetries).toBe(summary.keyedRequests);
     expect(summary.keyTimeouts).toBeGreaterThan(0);
     expect(summary.mixedCaseIds).toBeGreaterThan(0);

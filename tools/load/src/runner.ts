@@ -3,7 +3,16 @@
 // fraction of events can be resent with an accepted event_id, and the edges of edge-cases.ts mixed in.
 import { randomUUID } from 'node:crypto';
 import type { GeneratedEvent } from '@tally/testkit';
-import { anotherCase, answerProblems, type EdgeMix, NO_EDGES, recase, sameAnswer } from './edge-cases.ts';
+import {
+  anotherCase,
+  answerProblems,
+  type EdgeMix,
+  isoWithOffset,
+  NO_EDGES,
+  recase,
+  sameAnswer,
+  zoneOffset,
+} from './edge-cases.ts';
 import type { Ledger } from './ledger.ts';
 
 export interface LoadOptions {
@@ -46,6 +55,8 @@ export interface LoadSummary {
   keyTimeouts: number;
   /** Ids sent in upper or mixed case (new events and resends). */
   mixedCaseIds: number;
+  /** Events whose occurred_at was sent as ISO-8601 with a zone offset. */
+  isoTimes: number;
   /** 202 answers whose event_ids were wrong: a retried key answered other ids, a sent id not answered lower-cased. */
   idViolations: number;
   /** The first few idViolations, said. */
@@ -78,6 +89,7 @@ export async function runLoad(
     keyRetries: 0,
     keyTimeouts: 0,
     mixedCaseIds: 0,
+    isoTimes: 0,
     idViolations: 0,
   };
   const violations: string[] = [];
@@ -183,7 +195,13 @@ export async function runLoad(
       events.map((event, i) => {
         const { event_id: _, ...rest } = event;
         const id = sentIds[i];
-        return id === undefined ? rest : { event_id: id, ...rest };
+        const wire: Record<string, unknown> = id === undefined ? rest : { event_id: id, ...rest };
+        // The same instant in another form: counted in the same minute as epoch milliseconds.
+        if (edges.isoTimes > 0 && random() < edges.isoTimes) {
+          wire.occurred_at = isoWithOffset(event.occurred_at, zoneOffset(random));
+          counts.isoTimes += 1;
+        }
+        return wire;
       }),
     );
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -20,7 +20,8 @@ export function appEnv(s: Scenario, extra: Record<string, string> = {}): Record<
 
 /**
  * What clients send besides plain events, on in every scenario (see docs/load.md): events without ids, keyed
- * requests sent again (some after a client-side timeout), ids in upper or mixed case resent in another case.
+ * requests sent again (some after a client-side timeout), ids in upper or mixed case resent in another case, times
+ * as ISO-8601 with a zone offset.
  */
 export const EDGES = {
   resend: 0.01,
@@ -29,6 +30,7 @@ export const EDGES = {
   keyRetries: 0.5,
   keyTimeouts: 0.25,
   mixedCase: 0.25,
+  isoTimes: 0.25,
 } satisfies Partial<LoadOptions>;
 
 export const between = (s: Scenario, lowMs: number, highMs: number) => lowMs + Math.floor(s.random() * (highMs - lowMs));
@@ -93,7 +95,7 @@ export async function runWithLoad(
     s.log(
       `load done: ${result.accepted} accepted, ${result.resends} resends, ${result.unavailable} 503s (retried), ${result.abandoned} abandoned` +
         ` (${result.uncertain} of unknown fate); ${result.noIdEvents} events without ids, ${result.keyedRequests} keyed requests` +
-        ` (${result.keyRetries} sent again, ${result.keyTimeouts} cut by a timeout), ${result.mixedCaseIds} mixed-case ids, ${result.idViolations} id violations`,
+        ` (${result.keyRetries} sent again, ${result.keyTimeouts} cut by a timeout), ${result.mixedCaseIds} mixed-case ids, ${result.isoTimes} ISO times, ${result.idViolations} id violations`,
     );
 
     // At least one healthy consumer drains what is left.
