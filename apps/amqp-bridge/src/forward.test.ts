@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery } from './amqp/source.ts';
 import { createIdMemory } from './event-ids.ts';
-import { createForwarder, type Forwarder } from './forward.ts';
+import { createForwarder, type Forwarder, MAX_BATCH_BODY_BYTES } from './forward.ts';
 import { createMetrics } from './metrics.ts';
 
 const GOOD = "{'user_id': 1, 'action': 'login', 'timestamp': '2021-01-01 10:00:00'}";
@@ -94,6 +94,26 @@ describe('the forwarder', () => {
     await until('the second ack', () => h.acks.length === 2);
     expect(h.acks[1]).toEqual({ generation: 1, tag: 3 });
     expect(h.forwarder.held()).toBe(0);
+  });
+
+  it(`keeps a batch's bodies within ${MAX_BATCH_BODY_BYTES} bytes, so Kafka never gets a record batch over its limit`, async () => {
+    const h = harness();
+    stop = h.forwarder.stop;
+    h.forwarder.deliver(delivery(1, 1));
+    await until('the first send', () => h.sends.length === 1);
+    // Four unreadable 300 KiB bodies (dead letters) wait behind it: two batches of at most one body over half the cap.
+    const big = `x${'\u00ff'.repeat(150 * 1024)}`;
+    for (let tag = 2; tag <= 5; tag++) h.forwarder.deliver(delivery(1, tag, big));
+    h.sends[0]?.settle();
+    for (let n = 2; n <= 5; n++) {
+      await until(`send ${n}`, () => h.sends.length === n);
+      const bytes = (h.sends[n - 1]?.topicMessages ?? [])
+        .flatMap((t) => t.messages)
+        .reduce((sum, m) => sum + (m.value?.length ?? 0), 0);
+      expect(bytes).toBeLessThanOrEqual(MAX_BATCH_BODY_BYTES);
+      h.sends[n - 1]?.settle();
+    }
+    await until('every delivery acked', () => h.acks.at(-1)?.tag === 5);
   });
 
   it('never acks a tag of a channel that is gone, and drops what of it waits', async () => {

@@ -7,7 +7,9 @@
 // channel has been too, which is what makes a `multiple` ack right. While Kafka or the registry
 // keeps a batch waiting, nothing is acked and RabbitMQ sends no more than the prefetch; past
 // releaseAfterMs the deliveries are handed back to RabbitMQ (before its consumer_timeout closes the
-// channel) and consuming resumes once the batch went through.
+// channel) and consuming resumes (while Kafka stays down, hold and release repeat). A batch holds at
+// most maxBatchEvents events and MAX_BATCH_BODY_BYTES of bodies (one larger message goes alone), so
+// no record batch Kafka gets is over its 1 MiB default limit.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReportEvent } from '@tally/schemas';
 import type { Message, TopicMessages } from 'kafkajs';
@@ -57,6 +59,8 @@ interface Prepared {
 /** How long a batch may wait on Kafka before /readyz says so. */
 const STALL_MS = 5_000;
 const RETRY_MAX_MS = 5_000;
+/** Bodies per batch: a dead letter keeps at most 512 KiB of its body, a body is at most 1 MiB. */
+export const MAX_BATCH_BODY_BYTES = 512 * 1024;
 
 export function createForwarder(deps: ForwarderDeps): Forwarder {
   const { metrics, log } = deps;
@@ -105,12 +109,15 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
   function takeBatch(): Prepared[] {
     const batch: Prepared[] = [];
     let events = 0;
+    let bytes = 0;
     while (waiting.length > 0) {
       const next = waiting[0] as Prepared;
-      if (batch.length > 0 && events + next.events.length > deps.maxBatchEvents) break;
+      const size = next.delivery.message.content.length;
+      if (batch.length > 0 && (events + next.events.length > deps.maxBatchEvents || bytes + size > MAX_BATCH_BODY_BYTES)) break;
       batch.push(next);
       waiting.shift();
       events += next.events.length;
+      bytes += size;
     }
     return batch;
   }
@@ -163,10 +170,14 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       const confirmed = deps.source.ack(p.delivery);
       if (!confirmed) continue;
       acked.add(generation);
-      // NOTE: the ids are forgotten only once RabbitMQ surely has the ack; until then a redelivery must get them again.
+      // NOTE: the ids are forgotten once the round trip after the ack answers: until then a
+      // redelivery must get them again. If the connection drops first, whether RabbitMQ had the
+      // ack is unknown; they are forgotten too: kept, a later message of the same content (no
+      // message_id) could be given them and be dropped as a duplicate, a loss; forgotten, a
+      // redelivery is counted again, which at least once allows (tally_bridge_redeliveries_total).
       const settled = batch.filter((q) => q.delivery.generation === generation);
-      void confirmed.then((ok) => {
-        if (ok) for (const q of settled) q.ids?.settle();
+      void confirmed.then(() => {
+        for (const q of settled) q.ids?.settle();
       });
     }
     for (const p of batch) {
@@ -216,7 +227,7 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
         inFlight = undefined;
         if (released) {
           released = false;
-          log.info({ event: 'bridge_resuming' }, 'the held batch went through; consuming again');
+          log.info({ event: 'bridge_resuming' }, 'consuming again after a release');
           deps.source.resume();
         }
       }

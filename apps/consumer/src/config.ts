@@ -31,7 +31,9 @@ const schema = z.object({
    * milliseconds, so 10 s is never a healthy gap, and it is a third of the default session
    * timeout: the locks are gone before the group hands the frozen member's partitions to another.
    */
-  CONSUMER_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
+  // NOTE: at most 4 minutes: with the 5-minute transaction age limit (apply/offsets.ts) it keeps
+  // every transaction inside the dedupe's 10-minute midnight grace (apply/dedupe.ts).
+  CONSUMER_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(240_000).default(10_000),
   /**
    * PostgreSQL's lock_timeout: a statement waiting this long for a lock fails (55P03), its
    * transaction rolls back, releasing its own locks, and the batch is retried with backoff. Locks

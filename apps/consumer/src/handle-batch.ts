@@ -105,7 +105,17 @@ export function createBatchHandler(deps: {
     // Only after 'ask', which this branch rules out; here for the type.
     if (outcome.kind === 'no-offsets-row') throw new Error('no offsets row after the log start was given');
     // A log ending below next_offset (recreated, truncated) stops the partition; this batch was all applied already.
-    if (control !== undefined && !control.identity.afterApplied(batch, outcome.nextOffset)) return;
+    if (control !== undefined) {
+      // TRICKY: the batch's high watermark was read at its fetch, maybe long ago (a member frozen
+      // since then, whose batch another member has applied far past): a log end below next_offset
+      // is asked of Kafka again before the partition is stopped for it.
+      let logEnd = BigInt(batch.highWatermark);
+      if (logEnd < outcome.nextOffset) {
+        const log = await withRetry(() => control.describeLog(batch.topic), retry);
+        logEnd = log.partitions.get(batch.partition)?.end ?? logEnd;
+      }
+      if (!control.identity.afterApplied(batch, outcome.nextOffset, logEnd)) return;
+    }
     recordApplied(batch, outcome, applied.length, started, metrics);
     payload.resolveOffset(batch.lastOffset());
     // Also for a batch found already applied: Kafka's copy then catches up with PostgreSQL's.

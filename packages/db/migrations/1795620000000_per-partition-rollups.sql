@@ -13,6 +13,10 @@ CREATE TABLE aggregates_hour_per_action_shard (LIKE aggregates_hour_per_action I
 ALTER TABLE aggregates_hour_per_action_shard ADD COLUMN shard integer NOT NULL;
 ALTER TABLE aggregates_hour_per_action_shard ADD PRIMARY KEY (bucket_start, action, shard);
 
+-- A consumer of the previous version may still be applying: its per-action upserts wait here
+-- until the table is gone (and then fail and are retried on the new layout), none committed
+-- between the copy and the DROP.
+LOCK TABLE aggregates_hour_per_action IN EXCLUSIVE MODE;
 INSERT INTO aggregates_hour_per_action_shard
   (bucket_start, user_id, action, shard, event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at, updated_at)
 SELECT bucket_start, user_id, action, -1, event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at, updated_at

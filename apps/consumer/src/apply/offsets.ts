@@ -53,7 +53,8 @@ export async function moveOffset(
       counted.length > 0 ? new Date(newest).toISOString() : null,
       identity?.clusterId ?? null,
       last === undefined ? null : String(last.offset),
-      last === undefined ? null : new Date(last.timestamp),
+      // NOTE: a timestamp another writer set past what a Date holds is stored as unknown, not refused.
+      last === undefined || !Number.isFinite(new Date(last.timestamp).getTime()) ? null : new Date(last.timestamp),
       last?.hash ?? null,
     ],
   );

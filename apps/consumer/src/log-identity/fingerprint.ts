@@ -31,5 +31,6 @@ export function sameRecord(a: RecordFingerprint, b: RecordFingerprint): boolean 
 
 /** For log lines and mismatch reasons: `offset 41 (2026-12-02T18:00:10.073Z, sha256 3f9a…)`. */
 export function describeRecord(f: RecordFingerprint): string {
-  return `offset ${f.offset} (${new Date(f.timestamp).toISOString()}, sha256 ${f.hash.toString('hex').slice(0, 12)}…)`;
+  const time = new Date(f.timestamp);
+  return `offset ${f.offset} (${Number.isFinite(time.getTime()) ? time.toISOString() : `timestamp ${f.timestamp}`}, sha256 ${f.hash.toString('hex').slice(0, 12)}…)`;
 }

@@ -22,7 +22,7 @@ export interface LogIdentityGuard {
   /** Before a batch is used: false if the partition is stopped (now, or already). */
   admits(batch: Batch): boolean;
   /** After a batch was applied (or found applied): false if it stopped the partition. */
-  afterApplied(batch: Batch, nextOffset: bigint): boolean;
+  afterApplied(batch: Batch, nextOffset: bigint, logEnd?: bigint): boolean;
 
   /** A new assignment: expectations are the seeker's to set again. */
   assigned(partitions: number[]): void;
@@ -149,9 +149,9 @@ export function createLogIdentityGuard(deps: {
       return false;
     },
 
-    afterApplied(batch, nextOffset) {
+    afterApplied(batch, nextOffset, logEnd) {
       const { partition } = batch;
-      const end = BigInt(batch.highWatermark);
+      const end = logEnd ?? BigInt(batch.highWatermark);
       if (end < nextOffset) {
         stop(partition, logEndMismatch(end, nextOffset), nextOffset);
         return false;
