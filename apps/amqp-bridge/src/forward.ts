@@ -170,14 +170,14 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       const confirmed = deps.source.ack(p.delivery);
       if (!confirmed) continue;
       acked.add(generation);
-      // NOTE: the ids are forgotten once the round trip after the ack answers: until then a
-      // redelivery must get them again. If the connection drops first, whether RabbitMQ had the
-      // ack is unknown; they are forgotten too: kept, a later message of the same content (no
-      // message_id) could be given them and be dropped as a duplicate, a loss; forgotten, a
-      // redelivery is counted again, which at least once allows (tally_bridge_redeliveries_total).
+      // NOTE: the ids are forgotten only once RabbitMQ surely has the ack; until then a redelivery
+      // must get them again (the connection dropped with the acks unsent is the common case).
+      // The limit, in docs/amqp-bridge.md: if RabbitMQ did get the ack, the ids stay until the
+      // memory's bound evicts them, and a later message of the very same content and no
+      // message_id, delivered on a newer channel, could be given them and dropped as a resend.
       const settled = batch.filter((q) => q.delivery.generation === generation);
-      void confirmed.then(() => {
-        for (const q of settled) q.ids?.settle();
+      void confirmed.then((ok) => {
+        if (ok) for (const q of settled) q.ids?.settle();
       });
     }
     for (const p of batch) {
