@@ -31,27 +31,28 @@ export interface LoadOptions {
   isoTimes?: number;
 }
 
-export interface LoadResult {
+/** What the ledger's summary counts, as the load process ended with them (see LoadSummary). */
+type SummaryCounts = Pick<
+  LoadSummary,
+  | 'unavailable'
+  | 'abandoned'
+  | 'uncertain'
+  | 'noIdEvents'
+  | 'keyedRequests'
+  | 'keyRetries'
+  | 'keyTimeouts'
+  | 'mixedCaseIds'
+  | 'isoTimes'
+  | 'idViolations'
+  | 'violations'
+>;
+
+export interface LoadResult extends SummaryCounts {
   /** The summary line it printed last; undefined when it died before printing one. */
   summary: LoadSummary | undefined;
   exitCode: number | null;
   accepted: number;
   resends: number;
-  unavailable: number;
-  /** Events never accepted, even after retries or refused for good. */
-  abandoned: number;
-  /** Of them, events an attempt may have brought to Kafka: their fate is unknown, so the check can't be exact. */
-  uncertain: number;
-  /** The edges sent: events without ids, keyed requests and their retries and timeouts, mixed-case ids. */
-  noIdEvents: number;
-  keyedRequests: number;
-  keyRetries: number;
-  keyTimeouts: number;
-  mixedCaseIds: number;
-  isoTimes: number;
-  /** 202 answers with wrong event_ids, and the first few said. */
-  idViolations: number;
-  violations: string[];
   stderr: string;
 }
 
