@@ -3,8 +3,7 @@
 // topic, then the consumer killed (or fenced) before its PostgreSQL commit, so the record is sent again when the
 // batch is applied; the topic then holds it twice while `dead_letters` holds one row. Each such duplicate is
 // counted and printed; anything else fails.
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { readWholeTopic } from './read-topic.ts';
 
 /** Where a dead letter came from, and why: one record of the dead-letter topic or one dead_letters row. */
 export interface DeadLetter {
@@ -90,49 +89,11 @@ const header = (headers: Record<string, unknown> | undefined, name: string) => {
  * Every record on the dead-letter topic, read from the start to the end it has now (none when the topic was never
  * created). NOTE: header names as apps/consumer/src/dead-letter.ts writes them (tally-dlq-*).
  */
-export async function readDeadLetterTopic(brokers: string[], topic: string, timeoutMs = 60_000): Promise<DeadLetter[]> {
-  const kafka = new Kafka({ clientId: 'faults-dlq', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: { partition: number; high: string }[];
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return [];
-    ends = await admin.fetchTopicOffsets(topic);
-  } finally {
-    await admin.disconnect();
-  }
-  const total = ends.reduce((sum, p) => sum + Number(p.high), 0);
-  if (total === 0) return [];
-  const consumer = kafka.consumer({ groupId: `faults-dlq-${randomUUID()}` });
-  const letters: DeadLetter[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`read ${letters.length} of ${total} dead-letter records in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ message }) => {
-            letters.push({
-              topic: header(message.headers, 'tally-dlq-source-topic'),
-              partition: Number(header(message.headers, 'tally-dlq-source-partition')),
-              offset: Number(header(message.headers, 'tally-dlq-source-offset')),
-              reasonCode: header(message.headers, 'tally-dlq-reason-code'),
-            });
-            if (letters.length >= total) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return letters;
+export async function readDeadLetterTopic(brokers: string[], topic: string): Promise<DeadLetter[]> {
+  return (await readWholeTopic(brokers, topic)).map((message) => ({
+    topic: header(message.headers, 'tally-dlq-source-topic'),
+    partition: Number(header(message.headers, 'tally-dlq-source-partition')),
+    offset: Number(header(message.headers, 'tally-dlq-source-offset')),
+    reasonCode: header(message.headers, 'tally-dlq-reason-code'),
+  }));
 }

@@ -57,7 +57,7 @@ function table(outcomes: Outcome[]): string {
     'dlq records',
     'dlq dups',
     'poison',
-  ].concat(['uncertain', 'faults', 'mismatches', 'seconds']);
+  ].concat(['uncertain', 'landed', 'faults', 'mismatches', 'seconds']);
   const rows = outcomes.map((o) =>
     [
       o.scenario,
@@ -70,7 +70,7 @@ function table(outcomes: Outcome[]): string {
       o.deadLetterDuplicates,
       o.poison,
     ]
-      .concat([o.uncertain, o.faults, o.mismatches, o.seconds.toFixed(0)])
+      .concat([o.uncertain, o.landed, o.faults, o.mismatches, o.seconds.toFixed(0)])
       .map(String),
   );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

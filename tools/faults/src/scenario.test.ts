@@ -13,6 +13,7 @@ const passed: Outcome = {
   deadLetterProblems: [],
   keyRetries: 5,
   uncertain: 0,
+  landed: 0,
   idViolations: 0,
   faults: 1,
   mismatches: 0,
@@ -38,11 +39,12 @@ describe('the verdict on a scenario', () => {
     expect(verdict({ ...passed, ...over })).toEqual([problem]);
   });
 
-  it('says when events of unknown fate may explain a failure, and does not fail on them alone', () => {
+  it('expects the events of unknown fate found on the topic to be counted too, once', () => {
     expect(verdict({ ...passed, uncertain: 100 })).toEqual([]);
-    expect(verdict({ ...passed, uncertain: 100, counted: 1_100 })).toEqual([
-      'counted 1100 of 1000 accepted',
-      '(100 events got no 202 after an attempt that may have reached Kafka: the ledger cannot know them)',
+    expect(verdict({ ...passed, uncertain: 100, landed: 98, counted: 1_098 })).toEqual([]);
+    expect(verdict({ ...passed, uncertain: 100, landed: 98, counted: 1_000 })).toEqual([
+      'counted 1000 of 1000 accepted + 98 landed of unknown fate',
     ]);
+    expect(verdict({ ...passed, uncertain: 100, counted: 1_098 })).toEqual(['counted 1098 of 1000 accepted']);
   });
 });

@@ -1,6 +1,6 @@
 import { createEventSource, seededRandom } from '@tally/testkit';
 import { describe, expect, it } from 'vitest';
-import { createLedger } from './ledger.ts';
+import { contentKey, createLedger, withLanded } from './ledger.ts';
 
 describe('the load ledger', () => {
   it('aggregates accepted events per minute bucket, user and action, as aggregates_minute does, with value counts and first and last times', () => {
@@ -15,6 +15,7 @@ describe('the load ledger', () => {
     expect(ledger.toJSON()).toEqual({
       accepted: 4,
       resends: 3,
+      uncertain: [],
       rows: [
         {
           bucket_start: '2026-11-24T10:00:00.000Z',
@@ -54,6 +55,46 @@ describe('the load ledger', () => {
         },
       ],
     });
+  });
+});
+
+describe('events of unknown fate in the ledger', () => {
+  const at = Date.UTC(2026, 10, 24, 10, 0, 30);
+  const base = { source: 's', action: 'login', user_id: '1' };
+
+  it('are kept whole, with how many accepted events share their content, and never counted as accepted', () => {
+    const ledger = createLedger();
+    ledger.add({ ...base, event_id: 'a', occurred_at: at, value: 5 });
+    ledger.addUncertain([
+      { ...base, event_id: 'b', occurred_at: at, value: 5 },
+      { ...base, event_id: 'c', occurred_at: at, value: 6 },
+    ]);
+    const json = ledger.toJSON();
+    expect(json.accepted).toBe(1);
+    expect(json.rows.map((r) => r.event_count)).toEqual([1]);
+    expect(json.uncertain.map((e) => [e.event_id, e.acceptedAlike])).toEqual([
+      ['b', 1],
+      ['c', 0],
+    ]);
+    expect(contentKey(json.uncertain[0] as (typeof json.uncertain)[number])).toBe(
+      contentKey({ user_id: '1', action: 'login', occurred_at: at, value: 5 }),
+    );
+  });
+
+  it('fold into the rows once found on the topic, leaving the original ledger as it was', () => {
+    const ledger = createLedger();
+    ledger.add({ ...base, event_id: 'a', occurred_at: at, value: 5 });
+    const json = ledger.toJSON();
+    const landed = withLanded(json, [
+      { ...base, event_id: 'b', occurred_at: at - 20_000, value: 1 },
+      { ...base, user_id: '2', event_id: 'c', occurred_at: at },
+    ]);
+    expect(landed.landed).toBe(2);
+    expect(landed.rows.map((r) => [r.user_id, r.event_count, r.value_sum, r.value_min, r.first_occurred_at])).toEqual([
+      ['1', 2, 6, 1, '2026-11-24T10:00:10.000Z'],
+      ['2', 1, null, null, '2026-11-24T10:00:30.000Z'],
+    ]);
+    expect(json.rows.map((r) => r.event_count)).toEqual([1]);
   });
 });
 

@@ -113,6 +113,8 @@ describe('the load client with the edges of what clients send', () => {
     const { summary, ledger } = await run(stand.url, { ...NO_EDGES, noIds: 1 }, 0);
     expect(ledger.accepted()).toBe(0);
     expect(summary.uncertain).toBe(stand.written.length);
+    // Kept whole, so a check reading the topic can tell which landed.
+    expect(ledger.toJSON().uncertain).toHaveLength(summary.uncertain);
     expect(new Set(stand.keylessBodies).size).toBe(stand.keylessBodies.length);
   });
 });

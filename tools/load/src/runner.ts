@@ -168,6 +168,12 @@ export async function runLoad(
     }
   }
 
+  /** New events that got no 202 after an attempt that may have reached Kafka: kept whole in the ledger. */
+  function unknownFate(fresh: GeneratedEvent[]): void {
+    counts.uncertain += fresh.length;
+    ledger.addUncertain(fresh);
+  }
+
   async function send(): Promise<void> {
     const now = Date.now();
     const draw = edges.noIds + edges.keys > 0 ? random() : 1;
@@ -234,7 +240,7 @@ export async function runLoad(
       }
       if (result.kind === 'rejected') {
         counts.rejected += events.length;
-        if (maybeWritten) counts.uncertain += fresh.length;
+        if (maybeWritten) unknownFate(fresh);
         return;
       }
       if (result.kind === 'maybe') maybeWritten = true;
@@ -244,7 +250,7 @@ export async function runLoad(
       const giveUp = (mode === 'no-ids' && maybeWritten) || performance.now() + waitMs > giveUpAt;
       if (giveUp) {
         counts.abandoned += events.length;
-        if (maybeWritten) counts.uncertain += fresh.length;
+        if (maybeWritten) unknownFate(fresh);
         return;
       }
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
