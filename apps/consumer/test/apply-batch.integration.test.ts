@@ -67,3 +67,73 @@ describe('the offset fence', () => {
     expect(await applyBatch(pool, batch(topic, 7, 9))).toEqual({ kind: 'gap', storedNextOffset: 5n, firstOffset: 7n });
   });
 });
+
+// What PostgreSQL folds in the batch statement (apply/upsert.ts), checked row by row.
+describe('the fold of a batch into minute rows', () => {
+  it('puts events in their minute (the first millisecond included), counts an id once at its first record, and keeps no value when none came', async () => {
+    const topic = `fold-${randomUUID()}`;
+    const minute = Date.UTC(2026, 10, 30, 9, 15);
+    const user = `fold-${randomUUID().slice(0, 8)}`;
+    const twice = randomUUID();
+    const events = [
+      reportEvent({ user_id: user, action: 'a', occurred_at: minute - 1, value: 7 }),
+      reportEvent({ user_id: user, action: 'a', occurred_at: minute, value: 2 }),
+      reportEvent({ event_id: twice, user_id: user, action: 'a', occurred_at: minute + 59_999, value: 5 }),
+      // The same id again in the batch, with other content: the first record is the one counted.
+      reportEvent({ event_id: twice, user_id: user, action: 'a', occurred_at: minute + 30_000, value: 1_000 }),
+      reportEvent({ user_id: user, action: 'b', occurred_at: minute + 1_000, value: null }),
+    ];
+    const good = events.map((event, i) => ({ offset: BigInt(i), event }));
+    const outcome = await applyBatch(pool, {
+      group: 'g',
+      topic,
+      partition: 0,
+      firstOffset: 0n,
+      lastOffset: 4n,
+      good,
+      poison: [],
+    });
+    expect(outcome).toMatchObject({ kind: 'applied', counted: 4, duplicates: 1, rows: 3 });
+    const { rows } = await pool.query(
+      `SELECT bucket_start, action, event_count::int, value_sum, value_min, value_max, value_count::int, first_occurred_at, last_occurred_at
+         FROM aggregates_minute WHERE user_id = $1 ORDER BY bucket_start, action`,
+      [user],
+    );
+    const at = (ms: number) => new Date(ms);
+    expect(rows).toEqual([
+      {
+        bucket_start: at(minute - 60_000),
+        action: 'a',
+        event_count: 1,
+        value_sum: 7,
+        value_min: 7,
+        value_max: 7,
+        value_count: 1,
+        first_occurred_at: at(minute - 1),
+        last_occurred_at: at(minute - 1),
+      },
+      {
+        bucket_start: at(minute),
+        action: 'a',
+        event_count: 2,
+        value_sum: 7,
+        value_min: 2,
+        value_max: 5,
+        value_count: 2,
+        first_occurred_at: at(minute),
+        last_occurred_at: at(minute + 59_999),
+      },
+      {
+        bucket_start: at(minute),
+        action: 'b',
+        event_count: 1,
+        value_sum: null,
+        value_min: null,
+        value_max: null,
+        value_count: 0,
+        first_occurred_at: at(minute + 1_000),
+        last_occurred_at: at(minute + 1_000),
+      },
+    ]);
+  });
+});

@@ -47,18 +47,16 @@ export interface AggregateDelta {
 }
 
 /**
- * The set upsert of deltas into one aggregate table: one statement, arrays bound once. Into
- * HOUR_PER_ACTION_SHARDS the rows go to the shard given as the eleventh parameter
- * (upsertAggregatesParams' `shard`).
+ * An upsert into one aggregate table of the rows a SELECT gives, in the table's column order
+ * (bucket_start, user_id, action, [shard,] event_count, value_sum, value_min, value_max,
+ * value_count, first_occurred_at, last_occurred_at), merged into existing rows by the one set of
+ * merge rules: the consumer's batch statement and upsertAggregatesSql use it.
  */
-export function upsertAggregatesSql(table: WrittenAggregateTable): string {
+export function aggregateUpsert(table: WrittenAggregateTable, select: string): string {
   const sharded = table === HOUR_PER_ACTION_SHARDS;
-  return `
-INSERT INTO ${table} AS a
-  (bucket_start, user_id, action, ${sharded ? 'shard, ' : ''}event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at, updated_at)
-SELECT b, u, ac, ${sharded ? '$11::integer, ' : ''}c, s, mn, mx, vc, f, l, now()
-FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[],
-            $8::bigint[], $9::timestamptz[], $10::timestamptz[]) AS d(b, u, ac, c, s, mn, mx, vc, f, l)
+  return `INSERT INTO ${table} AS a
+  (bucket_start, user_id, action, ${sharded ? 'shard, ' : ''}event_count, value_sum, value_min, value_max, value_count, first_occurred_at, last_occurred_at)
+${select}
 ON CONFLICT (${sharded ? 'bucket_start, action, shard' : 'bucket_start, user_id, action'}) DO UPDATE SET
   event_count = a.event_count + EXCLUDED.event_count,
   value_sum = CASE WHEN EXCLUDED.value_sum IS NULL THEN a.value_sum ELSE COALESCE(a.value_sum, 0) + EXCLUDED.value_sum END,
@@ -69,6 +67,21 @@ ON CONFLICT (${sharded ? 'bucket_start, action, shard' : 'bucket_start, user_id,
   first_occurred_at = LEAST(a.first_occurred_at, EXCLUDED.first_occurred_at),
   last_occurred_at = GREATEST(a.last_occurred_at, EXCLUDED.last_occurred_at),
   updated_at = now()`;
+}
+
+/**
+ * The set upsert of deltas into one aggregate table: one statement, arrays bound once. Into
+ * HOUR_PER_ACTION_SHARDS the rows go to the shard given as the eleventh parameter
+ * (upsertAggregatesParams' `shard`).
+ */
+export function upsertAggregatesSql(table: WrittenAggregateTable): string {
+  const sharded = table === HOUR_PER_ACTION_SHARDS;
+  return aggregateUpsert(
+    table,
+    `SELECT b, u, ac, ${sharded ? '$11::integer, ' : ''}c, s, mn, mx, vc, f, l
+FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[],
+            $8::bigint[], $9::timestamptz[], $10::timestamptz[]) AS d(b, u, ac, c, s, mn, mx, vc, f, l)`,
+  );
 }
 
 /** The parameters of upsertAggregatesSql: one array per column, and the shard for HOUR_PER_ACTION_SHARDS. */

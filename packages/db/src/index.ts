@@ -3,6 +3,7 @@ export {
   AGGREGATE_TABLES,
   type AggregateDelta,
   type AggregateTable,
+  aggregateUpsert,
   byCountedKey,
   type CountedRow,
   countedRow,

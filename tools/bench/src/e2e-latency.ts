@@ -16,6 +16,9 @@ export interface LatencyResult {
   /** Of the same probes: send → 202 (the producer's share). */
   ackP50Ms: number;
   ackP99Ms: number;
+  /** Of the same probes: 202 → counted (Kafka's delivery and the consumer's share). */
+  afterAckP50Ms: number;
+  afterAckP99Ms: number;
   probes: number;
   consumerPeakRssMiB: number;
 }
@@ -157,12 +160,18 @@ export async function startLatencyRig(): Promise<LatencyRig> {
         return seenAt === undefined ? [] : [seenAt - at];
       });
       if (latencies.length < sent.size) throw new Error(`${sent.size - latencies.length} probes never became visible`);
+      const afterAck = [...sent].flatMap(([minute, at]) => {
+        const [seenAt, ackMs] = [seen.get(minute), acked.get(minute)];
+        return seenAt === undefined || ackMs === undefined ? [] : [seenAt - at - ackMs];
+      });
       return {
         rate: summary.acceptedPerSecond,
         p50Ms: percentile(latencies, 0.5),
         p99Ms: percentile(latencies, 0.99),
         ackP50Ms: percentile([...acked.values()], 0.5),
         ackP99Ms: percentile([...acked.values()], 0.99),
+        afterAckP50Ms: percentile(afterAck, 0.5),
+        afterAckP99Ms: percentile(afterAck, 0.99),
         probes: latencies.length,
         consumerPeakRssMiB: peakRssMiB(consumer.child.pid),
       };

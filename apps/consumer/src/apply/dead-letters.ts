@@ -1,17 +1,14 @@
 // A step of applying a batch: one dead_letters row per poison record, beside the copy
-// dead-letter.ts sent to the dead-letter topic, in the batch's transaction (exact counts by reason).
-import type pg from 'pg';
-import type { PoisonRecord } from '../decode-batch.ts';
+// dead-letter.ts sent to the dead-letter topic, in the batch's statement (exact counts by reason).
 
-export async function recordDeadLetters(
-  client: pg.ClientBase,
-  source: { topic: string; partition: number },
-  poison: PoisonRecord[],
-): Promise<void> {
-  if (poison.length === 0) return;
-  await client.query(
-    `INSERT INTO dead_letters (topic, partition, "offset", reason_code, reason)
-         SELECT $1, $2, unnest($3::bigint[]), unnest($4::text[]), unnest($5::text[]) ON CONFLICT DO NOTHING`,
-    [source.topic, source.partition, poison.map((p) => String(p.offset)), poison.map((p) => p.code), poison.map((p) => p.reason)],
-  );
+/**
+ * The step of the batch statement: the poison records (`poison`: columns o, code, reason) at or past the fence's
+ * next_offset (`go`), as dead_letters rows of `topic` and `partition` (SQL expressions).
+ */
+export function deadLetterStep(poison: string, go: string, topic: string, partition: string): string {
+  return `dead AS (
+  INSERT INTO dead_letters (topic, partition, "offset", reason_code, reason)
+  SELECT ${topic}, ${partition}, p.o, p.code, p.reason FROM ${poison} AS p WHERE p.o >= (SELECT stored FROM ${go})
+  ON CONFLICT DO NOTHING
+)`;
 }

@@ -1,9 +1,8 @@
 // The last step of applying a batch: move the partition's next_offset past the batch, in its
-// transaction, with the identity of the log it was read from (log-identity/). Also where the group
+// statement, with the identity of the log it was read from (log-identity/). Also where the group
 // loop reads those offsets, and that identity, to seek to, and where a consumer flags a partition
 // whose log is not the one.
 import type { ConsumerOffsetRow } from '@tally/db';
-import type { ReportEvent } from '@tally/schemas';
 import type pg from 'pg';
 import { ConsumerError } from '../errors.ts';
 import type { RecordFingerprint } from '../log-identity/fingerprint.ts';
@@ -21,56 +20,58 @@ export interface BatchIdentity {
   last: RecordFingerprint;
 }
 
-/** Sets next_offset past the batch and adds its counted events; returns the new next_offset. */
-export async function moveOffset(
-  client: pg.ClientBase,
-  // TRICKY: `logIdentity` rides on the batch object the handler passes to applyBatch, which hands
-  // that same object here. Absent (a handler driven without a group loop), the identity stays as it was.
-  batch: { group: string; topic: string; partition: number; lastOffset: bigint; logIdentity?: BatchIdentity },
-  counted: ReportEvent[],
-): Promise<bigint> {
-  const nextOffset = batch.lastOffset + 1n;
-  const newest = counted.reduce((max, e) => Math.max(max, e.occurred_at), Number.NEGATIVE_INFINITY);
+/** The SQL expressions the move step reads (apply-statement.ts binds them). */
+export interface MoveInputs {
+  /** Selects the partition's row: `consumer_group = … AND topic = … AND partition = …`. */
+  row: string;
+  nextOffset: string;
+  clusterId: string;
+  lastRecordOffset: string;
+  lastRecordTimestamp: string;
+  lastRecordHash: string;
+}
+
+/**
+ * The last step of the batch statement: next_offset past the batch, its counted events added (`counted`: the
+ * counted events, column t their time), the log's identity written, only when `go` (the fence's verdict) has a
+ * row and the transaction is younger than TRANSACTION_AGE_LIMIT. Gives the new next_offset; none: not moved.
+ */
+export function moveOffsetStep(counted: string, go: string, input: MoveInputs): string {
+  return `moved AS (
+  UPDATE consumer_offsets SET next_offset = ${input.nextOffset}, events_counted = events_counted + (SELECT count(*) FROM ${counted}),
+         newest_occurred_at = GREATEST(newest_occurred_at, (SELECT max(t) FROM ${counted})), updated_at = now(),
+         kafka_cluster_id = COALESCE(${input.clusterId}, kafka_cluster_id),
+         last_record_offset = COALESCE(${input.lastRecordOffset}, last_record_offset),
+         last_record_timestamp = CASE WHEN ${input.lastRecordOffset} IS NULL THEN last_record_timestamp ELSE ${input.lastRecordTimestamp} END,
+         last_record_hash = CASE WHEN ${input.lastRecordOffset} IS NULL THEN last_record_hash ELSE ${input.lastRecordHash} END
+   WHERE ${input.row} AND EXISTS (SELECT 1 FROM ${go})
+     AND clock_timestamp() - now() < interval '${TRANSACTION_AGE_LIMIT}'
+  RETURNING next_offset
+)`;
+}
+
+/** The log identity the move step writes: none when the batch carries none, or ends before its last record. */
+export function identityParams(batch: { lastOffset: bigint; logIdentity?: BatchIdentity }): unknown[] {
   const identity = batch.logIdentity;
   // NOTE: a batch applied in parts (contain-rejected.ts) carries the whole batch's last record;
   // a part that ends before it keeps the fingerprint as it was, and the last part writes it.
   const last = identity !== undefined && identity.last.offset <= batch.lastOffset ? identity.last : undefined;
-  const moved = await client.query(
-    `UPDATE consumer_offsets SET next_offset = $4, events_counted = events_counted + $5,
-         newest_occurred_at = GREATEST(newest_occurred_at, $6::timestamptz), updated_at = now(),
-         kafka_cluster_id = COALESCE($7, kafka_cluster_id),
-         last_record_offset = COALESCE($8::bigint, last_record_offset),
-         last_record_timestamp = CASE WHEN $8::bigint IS NULL THEN last_record_timestamp ELSE $9::timestamptz END,
-         last_record_hash = CASE WHEN $8::bigint IS NULL THEN last_record_hash ELSE $10::bytea END
-       WHERE consumer_group = $1 AND topic = $2 AND partition = $3
-         AND clock_timestamp() - now() < interval '${TRANSACTION_AGE_LIMIT}'`,
-    [
-      batch.group,
-      batch.topic,
-      batch.partition,
-      String(nextOffset),
-      counted.length,
-      counted.length > 0 ? new Date(newest).toISOString() : null,
-      identity?.clusterId ?? null,
-      last === undefined ? null : String(last.offset),
-      // NOTE: a timestamp another writer set past what a Date holds is stored as unknown, not refused.
-      last === undefined || !Number.isFinite(new Date(last.timestamp).getTime()) ? null : new Date(last.timestamp),
-      last?.hash ?? null,
-    ],
+  return [
+    identity?.clusterId ?? null,
+    last === undefined ? null : String(last.offset),
+    // NOTE: a timestamp another writer set past what a Date holds is stored as unknown, not refused.
+    last === undefined || !Number.isFinite(new Date(last.timestamp).getTime()) ? null : new Date(last.timestamp),
+    last?.hash ?? null,
+  ];
+}
+
+/** Thrown when the fence let the batch through but the move step did not run: the transaction was too old. */
+export function transactionTooOld(): ConsumerError {
+  return new ConsumerError(
+    'POSTGRES_UNAVAILABLE',
+    `the transaction applying the batch ran longer than ${TRANSACTION_AGE_LIMIT}; it is rolled back and retried`,
+    { dependency: 'postgres', retriable: true, detail: 'TRANSACTION_TOO_OLD' },
   );
-  // The fence locked the row, so no row moved means the transaction is too old (see dedupe.ts).
-  if (moved.rowCount === 0) {
-    throw new ConsumerError(
-      'POSTGRES_UNAVAILABLE',
-      `the transaction applying the batch ran longer than ${TRANSACTION_AGE_LIMIT}; it is rolled back and retried`,
-      {
-        dependency: 'postgres',
-        retriable: true,
-        detail: 'TRANSACTION_TOO_OLD',
-      },
-    );
-  }
-  return nextOffset;
 }
 
 /** Where PostgreSQL says each partition of the topic resumes. */

@@ -1,32 +1,35 @@
 // Step 3 of applying a batch: fold the counted events into per-minute deltas and upsert them, and
-// their hourly rollups, as sets (one statement per table). The per-action rollup is written as the
-// partition's own partial rows (its shard), so batches of two partitions never wait on each other
-// there; aggregates_hour_per_action is the view that sums them.
-import { AGGREGATE_TABLES, HOUR_PER_ACTION_SHARDS, upsertAggregatesParams, upsertAggregatesSql } from '@tally/db';
-import type { ReportEvent } from '@tally/schemas';
-import type pg from 'pg';
-import { type AggregateDelta, aggregate, rollUpToHours } from '../aggregate.ts';
+// their hourly rollups, as sets, inside the batch statement (apply-statement.ts): PostgreSQL does
+// the folding, since only it knows which events the claim left to count. The per-action rollup is
+// written as the partition's own partial rows (its shard), so batches of two partitions never wait
+// on each other there; aggregates_hour_per_action is the view that sums them.
+import { AGGREGATE_TABLES, aggregateUpsert, HOUR_PER_ACTION_SHARDS } from '@tally/db';
 
-const UPSERT_MINUTES = upsertAggregatesSql(AGGREGATE_TABLES.minute);
-const UPSERT_HOURS = upsertAggregatesSql(AGGREGATE_TABLES.hour);
-const UPSERT_HOURS_PER_ACTION = upsertAggregatesSql(HOUR_PER_ACTION_SHARDS);
-const UPSERT_HOURS_PER_USER = upsertAggregatesSql(AGGREGATE_TABLES.hourPerUser);
+const EPOCH = `'1970-01-01T00:00:00Z'::timestamptz`;
 
-const byKey = (a: AggregateDelta, b: AggregateDelta) =>
-  a.bucketStart - b.bucketStart || a.userId.localeCompare(b.userId) || a.action.localeCompare(b.action);
+/** The hourly rows of `minutes` in key order, with user and/or action kept (the other left ''), and the shard. */
+const hours = (user: string, action: string, shard?: string) =>
+  `SELECT date_bin('1 hour', b, ${EPOCH}), ${user}, ${action}, ${shard === undefined ? '' : `${shard}, `}sum(c), sum(s), min(mn), max(mx),
+         sum(vc), min(f), max(l)
+  FROM minutes GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
 
 /**
- * Upserts the events' deltas; returns how many aggregates_minute rows that touched. `shard` is the
- * Kafka partition the events came from: the per-action rollup's rows are that partition's alone.
+ * Steps of the batch statement: `minutes` folds `counted` (columns u, a, t, v: user, action, occurred_at as
+ * timestamptz, value) per (minute, user, action); then one upsert per written table, `shard` being the SQL
+ * expression of the Kafka partition. Rows are written in key order, so concurrent batches lock them in one order.
  */
-export async function upsertAggregates(client: pg.ClientBase, counted: ReportEvent[], shard: number): Promise<number> {
-  // Sorted, so concurrent transactions take row locks in one order.
-  const deltas = aggregate(counted).sort(byKey);
-  if (deltas.length > 0) {
-    await client.query(UPSERT_MINUTES, upsertAggregatesParams(deltas));
-    await client.query(UPSERT_HOURS, upsertAggregatesParams(rollUpToHours(deltas).sort(byKey)));
-    await client.query(UPSERT_HOURS_PER_ACTION, upsertAggregatesParams(rollUpToHours(deltas, 'users').sort(byKey), shard));
-    await client.query(UPSERT_HOURS_PER_USER, upsertAggregatesParams(rollUpToHours(deltas, 'actions').sort(byKey)));
-  }
-  return deltas.length;
+export function aggregateSteps(counted: string, shard: string): string {
+  return `minutes AS (
+  SELECT date_bin('1 minute', t, ${EPOCH}) AS b, u, a, count(*) AS c, sum(v) AS s, min(v) AS mn, max(v) AS mx,
+         count(v) AS vc, min(t) AS f, max(t) AS l
+  FROM ${counted} GROUP BY 1, 2, 3
+), up_minute AS (
+  ${aggregateUpsert(AGGREGATE_TABLES.minute, 'SELECT * FROM minutes ORDER BY b, u, a')}
+), up_hour AS (
+  ${aggregateUpsert(AGGREGATE_TABLES.hour, hours('u', 'a'))}
+), up_hour_per_action AS (
+  ${aggregateUpsert(HOUR_PER_ACTION_SHARDS, hours("''", 'a', shard))}
+), up_hour_per_user AS (
+  ${aggregateUpsert(AGGREGATE_TABLES.hourPerUser, hours('u', "''"))}
+)`;
 }
