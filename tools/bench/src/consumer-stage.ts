@@ -1,6 +1,7 @@
 // `pnpm --filter @tally/bench consumer [records] [runs]`: the consumer stage of `pnpm bench` alone, for profiling
 // and before/after comparisons of the write path: one topic filled once, the consumer run over it `runs` times
-// (each into a fresh database), kafka-consumer-perf-test on the same topic for the ratio.
+// (each into a fresh database), kafka-consumer-perf-test on the same topic for the ratio. CONSUMER_* variables set
+// in the environment are given to the consumer (CONSUMER_PARTITIONS_CONCURRENTLY=1, say, to compare).
 import { infraPaths, launcherConfig } from '@tally/launcher';
 import { type ConsumeResult, measureConsumer } from './consumer-throughput.ts';
 import { consumerPerf } from './kafka-perf.ts';
@@ -13,6 +14,9 @@ const records = Number(process.argv[2] ?? 500_000);
 const runs = Number(process.argv[3] ?? 2);
 const paths = infraPaths();
 const { kafkaVersion } = launcherConfig();
+const env = Object.fromEntries(
+  Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('CONSUMER_') && e[1] !== undefined),
+);
 const topic = newName('consume');
 await createTopics([topic]);
 try {
@@ -28,7 +32,7 @@ try {
   const rates: number[] = [];
   const results: ConsumeResult[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = await measureConsumer({ topic, records });
+    const r = await measureConsumer({ topic, records, env });
     rates.push(r.recordsPerSec);
     results.push(r);
     progress(
