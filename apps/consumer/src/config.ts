@@ -22,8 +22,13 @@ const schema = z.object({
   ...deadLetterTopicField,
   ...consumerGroupField,
   ...listenFields('CONSUMER', DEFAULTS.ports.consumer),
-  /** Every query is cut off after this long, so a stuck database is seen as an outage. */
-  CONSUMER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Every query is cut off after this long, so a stuck database is seen as an outage. A batch is
+   * one statement, its own transaction, so this also bounds how long a batch's transaction lives.
+   */
+  // NOTE: at most 4 minutes: it keeps every batch inside the dedupe's 10-minute midnight grace
+  // (apply/dedupe.ts), with room for a lock wait and the commit.
+  CONSUMER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(240_000).default(10_000),
   /**
    * PostgreSQL's idle_in_transaction_session_timeout: a session left inside a transaction this
    * long between two statements (its consumer frozen: SIGSTOP, a long GC pause) is ended by the
@@ -31,8 +36,7 @@ const schema = z.object({
    * milliseconds, so 10 s is never a healthy gap, and it is a third of the default session
    * timeout: the locks are gone before the group hands the frozen member's partitions to another.
    */
-  // NOTE: at most 4 minutes: with the 5-minute transaction age limit (apply/offsets.ts) it keeps
-  // every transaction inside the dedupe's 10-minute midnight grace (apply/dedupe.ts).
+  // NOTE: at most 4 minutes, like the statement timeout, for any transaction of more than one statement.
   CONSUMER_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(240_000).default(10_000),
   /**
    * PostgreSQL's lock_timeout: a statement waiting this long for a lock fails (55P03), its

@@ -1,8 +1,8 @@
 // The events of unknown fate that Kafka holds: an event that got no 202 after an attempt that may have reached
 // Kafka (a broker killed mid-send, a timeout) is counted if and only if it is on the report topic. The ids of events
 // sent without one were made by the producer and never seen by the load, so they are found by content (user,
-// action, time, value): the topic's distinct event_ids with an uncertain event's content, less the accepted events
-// with that content, are the ones that landed. Everything else the oracle checks stays exact.
+// action, time, value): the topic's distinct event_ids with an uncertain event's content, less the ids of the
+// accepted events with that content, are the ones that landed (landedEvents). Everything else stays exact.
 
 import { contentKey, type UncertainEvent } from '@tally/load/ledger';
 import { createReportCodec } from '@tally/schemas/codec';
@@ -30,7 +30,12 @@ export async function idsByContent(
   return ids;
 }
 
-/** Which uncertain events landed, given the topic's distinct ids per content (pure: unit-tested). */
+/**
+ * Which uncertain events landed, given the topic's distinct ids per content (pure: unit-tested). One sent with an id
+ * landed if that id is on the topic. One sent without (the producer made its id, never seen by the load) is matched
+ * by content: the content's ids on the topic that are neither an accepted event's nor a known uncertain one's, at
+ * most one each. So an accepted event that was lost never hides behind one of unknown fate.
+ */
 export function landedEvents(
   uncertain: readonly UncertainEvent[],
   ids: ReadonlyMap<string, ReadonlySet<string>>,
@@ -41,8 +46,18 @@ export function landedEvents(
     groups.set(key, [...(groups.get(key) ?? []), event]);
   }
   return [...groups].flatMap(([key, events]) => {
-    const extra = (ids.get(key)?.size ?? 0) - (events[0]?.acceptedAlike ?? 0);
-    return events.slice(0, Math.max(0, Math.min(events.length, extra))).map(({ acceptedAlike: _, ...event }) => event);
+    const onTopic = ids.get(key) ?? new Set<string>();
+    const known = new Set([
+      ...(events[0]?.acceptedAlike ?? []),
+      ...events.flatMap((e) => (e.sentId === undefined ? [] : [e.sentId])),
+    ]);
+    let unknown = [...onTopic].filter((id) => !known.has(id)).length;
+    return events.flatMap(({ acceptedAlike: _, sentId, ...event }) => {
+      if (sentId !== undefined) return onTopic.has(sentId) ? [event] : [];
+      if (unknown === 0) return [];
+      unknown -= 1;
+      return [event];
+    });
   });
 }
 

@@ -7,10 +7,10 @@ describe('the load ledger', () => {
     const ledger = createLedger();
     const at = Date.UTC(2026, 10, 24, 10, 0, 30);
     const base = { source: 's', action: 'login' };
-    ledger.add({ ...base, event_id: 'a', user_id: '1', occurred_at: at, value: 5 });
-    ledger.add({ ...base, event_id: 'b', user_id: '1', occurred_at: at + 10_000, value: 2 });
-    ledger.add({ ...base, event_id: 'c', user_id: '1', occurred_at: at + 40_000 }); // next minute, no value
-    ledger.add({ ...base, event_id: 'd', user_id: '2', occurred_at: at });
+    ledger.add({ ...base, event_id: 'a', user_id: '1', occurred_at: at, value: 5 }, 'a');
+    ledger.add({ ...base, event_id: 'b', user_id: '1', occurred_at: at + 10_000, value: 2 }, 'b');
+    ledger.add({ ...base, event_id: 'c', user_id: '1', occurred_at: at + 40_000 }, 'c'); // next minute, no value
+    ledger.add({ ...base, event_id: 'd', user_id: '2', occurred_at: at }, 'd');
     ledger.addResends(3);
     expect(ledger.toJSON()).toEqual({
       accepted: 4,
@@ -62,19 +62,19 @@ describe('events of unknown fate in the ledger', () => {
   const at = Date.UTC(2026, 10, 24, 10, 0, 30);
   const base = { source: 's', action: 'login', user_id: '1' };
 
-  it('are kept whole, with how many accepted events share their content, and never counted as accepted', () => {
+  it('are kept whole, with the id they were sent with and the ids of the accepted events sharing their content, and never counted as accepted', () => {
     const ledger = createLedger();
-    ledger.add({ ...base, event_id: 'a', occurred_at: at, value: 5 });
+    ledger.add({ ...base, event_id: 'a', occurred_at: at, value: 5 }, 'A-From-The-202');
     ledger.addUncertain([
-      { ...base, event_id: 'b', occurred_at: at, value: 5 },
-      { ...base, event_id: 'c', occurred_at: at, value: 6 },
+      { event: { ...base, event_id: 'b', occurred_at: at, value: 5 }, sentId: undefined },
+      { event: { ...base, event_id: 'c', occurred_at: at, value: 6 }, sentId: 'C' },
     ]);
     const json = ledger.toJSON();
     expect(json.accepted).toBe(1);
     expect(json.rows.map((r) => r.event_count)).toEqual([1]);
-    expect(json.uncertain.map((e) => [e.event_id, e.acceptedAlike])).toEqual([
-      ['b', 1],
-      ['c', 0],
+    expect(json.uncertain.map((e) => [e.event_id, e.sentId, e.acceptedAlike])).toEqual([
+      ['b', undefined, ['a-from-the-202']],
+      ['c', 'c', []],
     ]);
     expect(contentKey(json.uncertain[0] as (typeof json.uncertain)[number])).toBe(
       contentKey({ user_id: '1', action: 'login', occurred_at: at, value: 5 }),
@@ -83,7 +83,7 @@ describe('events of unknown fate in the ledger', () => {
 
   it('fold into the rows once found on the topic, leaving the original ledger as it was', () => {
     const ledger = createLedger();
-    ledger.add({ ...base, event_id: 'a', occurred_at: at, value: 5 });
+    ledger.add({ ...base, event_id: 'a', occurred_at: at, value: 5 }, 'a');
     const json = ledger.toJSON();
     const landed = withLanded(json, [
       { ...base, event_id: 'b', occurred_at: at - 20_000, value: 1 },

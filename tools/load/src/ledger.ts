@@ -2,15 +2,19 @@
 // user and action (count, value sum, min, max and count, first and last occurrence; the hourly tables are rolled up
 // from these rows when checked). Resends of an accepted event are counted apart, never in the totals, since the
 // pipeline must count each event_id once. Events of unknown fate (no 202 after an attempt that may have reached
-// Kafka) are kept whole, with how many accepted events look exactly like each, so a check that reads the topic can
-// tell which of them landed (tools/faults' landed.ts) and add them with withLanded().
+// Kafka) are kept whole, with the id each was sent with (none: the producer made it) and the ids of the accepted
+// events that look exactly like it, so a check that reads the topic can tell which of them landed
+// (tools/faults' landed.ts) and add them with withLanded().
 import type { GeneratedEvent } from '@tally/testkit';
 import type { LedgerRow } from './compare-ledger.ts';
 
 export type { LedgerRow };
 
-/** An event of unknown fate, and how many accepted events have the same content (contentKey). */
-export type UncertainEvent = GeneratedEvent & { acceptedAlike: number };
+/**
+ * An event of unknown fate: the id it was sent with (absent: sent without one, so the producer made it), and the
+ * ids (lower case) of the accepted events with the same content (contentKey).
+ */
+export type UncertainEvent = GeneratedEvent & { sentId?: string; acceptedAlike: string[] };
 
 export interface LedgerFile {
   accepted: number;
@@ -22,9 +26,10 @@ export interface LedgerFile {
 }
 
 export interface Ledger {
-  add(event: GeneratedEvent): void;
+  /** An accepted event, with the id the 202 answered for it. */
+  add(event: GeneratedEvent, id: string): void;
   addResends(count: number): void;
-  addUncertain(events: readonly GeneratedEvent[]): void;
+  addUncertain(events: readonly { event: GeneratedEvent; sentId: string | undefined }[]): void;
   accepted(): number;
   toJSON(): LedgerFile;
 }
@@ -74,16 +79,16 @@ const sortedRows = (rows: Map<string, LedgerRow>): LedgerRow[] =>
 
 export function createLedger(): Ledger {
   const rows = new Map<string, LedgerRow>();
-  const alike = new Map<string, number>();
-  const uncertain: GeneratedEvent[] = [];
+  const alike = new Map<string, string[]>();
+  const uncertain: { event: GeneratedEvent; sentId: string | undefined }[] = [];
   let accepted = 0;
   let resends = 0;
   return {
-    add(event) {
+    add(event, id) {
       accepted += 1;
       addToRows(rows, event);
       const content = contentKey(event);
-      alike.set(content, (alike.get(content) ?? 0) + 1);
+      alike.set(content, [...(alike.get(content) ?? []), id.toLowerCase()]);
     },
     addResends(count) {
       resends += count;
@@ -96,7 +101,11 @@ export function createLedger(): Ledger {
       accepted,
       resends,
       rows: sortedRows(rows),
-      uncertain: uncertain.map((e) => ({ ...e, acceptedAlike: alike.get(contentKey(e)) ?? 0 })),
+      uncertain: uncertain.map(({ event, sentId }) => ({
+        ...event,
+        ...(sentId === undefined ? {} : { sentId: sentId.toLowerCase() }),
+        acceptedAlike: alike.get(contentKey(event)) ?? [],
+      })),
     }),
   };
 }

@@ -169,9 +169,9 @@ export async function runLoad(
   }
 
   /** New events that got no 202 after an attempt that may have reached Kafka: kept whole in the ledger. */
-  function unknownFate(fresh: GeneratedEvent[]): void {
+  function unknownFate(fresh: GeneratedEvent[], sentIds: (string | undefined)[]): void {
     counts.uncertain += fresh.length;
-    ledger.addUncertain(fresh);
+    ledger.addUncertain(fresh.map((event, i) => ({ event, sentId: sentIds[i] })));
   }
 
   async function send(): Promise<void> {
@@ -223,7 +223,7 @@ export async function runLoad(
         if (problems.length > 0) violation(problems.slice(0, 3).join('; '));
         const ids: unknown[] = Array.isArray(result.ids) ? result.ids : [];
         for (const [i, event] of fresh.entries()) {
-          ledger.add(event);
+          ledger.add(event, typeof ids[i] === 'string' ? ids[i] : event.event_id);
           // Resent later with the id it was stored under; not when the answer's ids cannot be trusted.
           const id = ids[i];
           if (problems.length === 0 && typeof id === 'string' && resendPool.length < 10_000)
@@ -240,7 +240,7 @@ export async function runLoad(
       }
       if (result.kind === 'rejected') {
         counts.rejected += events.length;
-        if (maybeWritten) unknownFate(fresh);
+        if (maybeWritten) unknownFate(fresh, sentIds);
         return;
       }
       if (result.kind === 'maybe') maybeWritten = true;
@@ -250,7 +250,7 @@ export async function runLoad(
       const giveUp = (mode === 'no-ids' && maybeWritten) || performance.now() + waitMs > giveUpAt;
       if (giveUp) {
         counts.abandoned += events.length;
-        if (maybeWritten) unknownFate(fresh);
+        if (maybeWritten) unknownFate(fresh, sentIds);
         return;
       }
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));

@@ -7,7 +7,6 @@ import type pg from 'pg';
 import type { GoodRecord, PoisonRecord } from '../decode-batch.ts';
 import { APPLY_BATCH, type ApplyStatementRow, applyBatchParams } from './apply-statement.ts';
 import { createOffsetsRow } from './fence.ts';
-import { transactionTooOld } from './offsets.ts';
 
 export interface BatchToApply {
   group: string;
@@ -94,8 +93,10 @@ function outcome(batch: BatchToApply, answer: ApplyStatementRow): ApplyOutcome {
   if (stored > batch.lastOffset) {
     return { kind: 'applied', nextOffset: stored, counted: 0, duplicates: 0, alreadyApplied, rows: 0, deadLettered: [] };
   }
-  // The fence let the batch through, so no move means the transaction was too old (see dedupe.ts).
-  if (answer.moved === null) throw transactionTooOld();
+  // NOTE: cannot happen (the move's only condition is the fence's own verdict); were it to, the
+  // statement would have committed without its offset, so say so loudly rather than go on.
+  if (answer.moved === null)
+    throw new Error(`the batch statement of ${batch.topic}/${batch.partition} passed the fence but moved no offset`);
   return {
     kind: 'applied',
     nextOffset: BigInt(answer.moved),

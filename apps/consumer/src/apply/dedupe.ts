@@ -11,9 +11,9 @@
 // whole), so the key is (event_id, seen_on) and a claim only contends within one day. Earlier
 // days are only read: nobody inserts into them any more, except a transaction that began before
 // midnight and is still running. For that, a transaction in the first MIDNIGHT_GRACE of a day
-// claims its ids in yesterday's partition too, and meets such a transaction's rows there; a
-// transaction older than TRANSACTION_AGE_LIMIT (5 minutes) fails before it commits (offsets.ts), so nothing
-// from before midnight commits after the grace.
+// claims its ids in yesterday's partition too, and meets such a transaction's rows there. A batch
+// is one statement, its own transaction, cut off by the statement timeout (at most 4 minutes,
+// config.ts), so nothing from before midnight commits after the grace.
 import type { ReportEvent } from '@tally/schemas';
 import type pg from 'pg';
 import type { GoodRecord } from '../decode-batch.ts';

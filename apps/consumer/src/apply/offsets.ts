@@ -4,15 +4,8 @@
 // whose log is not the one.
 import type { ConsumerOffsetRow } from '@tally/db';
 import type pg from 'pg';
-import { ConsumerError } from '../errors.ts';
 import type { RecordFingerprint } from '../log-identity/fingerprint.ts';
 import type { StoredPosition } from '../log-identity/judge.ts';
-
-/**
- * A transaction older than this is rolled back before it commits: the dedupe's midnight grace
- * (dedupe.ts, 10 minutes) relies on nothing from before midnight committing after it.
- */
-export const TRANSACTION_AGE_LIMIT = '5 minutes';
 
 /** The log a batch was read from: Kafka's cluster id (null: not known) and the batch's last record. */
 export interface BatchIdentity {
@@ -34,7 +27,7 @@ export interface MoveInputs {
 /**
  * The last step of the batch statement: next_offset past the batch, its counted events added (`counted`: the
  * counted events, column t their time), the log's identity written, only when `go` (the fence's verdict) has a
- * row and the transaction is younger than TRANSACTION_AGE_LIMIT. Gives the new next_offset; none: not moved.
+ * row. Gives the new next_offset; none: not moved.
  */
 export function moveOffsetStep(counted: string, go: string, input: MoveInputs): string {
   return `moved AS (
@@ -45,7 +38,6 @@ export function moveOffsetStep(counted: string, go: string, input: MoveInputs): 
          last_record_timestamp = CASE WHEN ${input.lastRecordOffset} IS NULL THEN last_record_timestamp ELSE ${input.lastRecordTimestamp} END,
          last_record_hash = CASE WHEN ${input.lastRecordOffset} IS NULL THEN last_record_hash ELSE ${input.lastRecordHash} END
    WHERE ${input.row} AND EXISTS (SELECT 1 FROM ${go})
-     AND clock_timestamp() - now() < interval '${TRANSACTION_AGE_LIMIT}'
   RETURNING next_offset
 )`;
 }
@@ -63,15 +55,6 @@ export function identityParams(batch: { lastOffset: bigint; logIdentity?: BatchI
     last === undefined || !Number.isFinite(new Date(last.timestamp).getTime()) ? null : new Date(last.timestamp),
     last?.hash ?? null,
   ];
-}
-
-/** Thrown when the fence let the batch through but the move step did not run: the transaction was too old. */
-export function transactionTooOld(): ConsumerError {
-  return new ConsumerError(
-    'POSTGRES_UNAVAILABLE',
-    `the transaction applying the batch ran longer than ${TRANSACTION_AGE_LIMIT}; it is rolled back and retried`,
-    { dependency: 'postgres', retriable: true, detail: 'TRANSACTION_TOO_OLD' },
-  );
 }
 
 /** Where PostgreSQL says each partition of the topic resumes. */
