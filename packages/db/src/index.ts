@@ -14,6 +14,7 @@ export {
   WRITTEN_AGGREGATE_TABLES,
   type WrittenAggregateTable,
 } from './aggregates.ts';
+export { CLAIM_IDS, claimSteps, MIDNIGHT_GRACE } from './dedupe-claim.ts';
 export { foldHourPerAction, maintainDedupPartitions } from './maintenance.ts';
 export { MIGRATIONS_DIR, migrate } from './migrate.ts';
 export type { AggregateTableRow, ConsumerOffsetRow, DeadLetterRow, SeenEventRow } from './rows.ts';

@@ -1,9 +1,9 @@
 // Layouts of the consumer's dedupe store compared: PostgreSQL bytes per stored id (today's table with its index, as the
 // claims leave it and after VACUUM) and the median time of one claim of 5,000 ids (1% already seen) once today holds N.
 // Each layout gets its own database (dedupe_layouts_*, dropped at the end); today is filled through its claim statement.
-// Run: `pnpm --filter @tally/bench dedupe-layouts [ids, default 1000000]`. NOTE: layout A is the claim of
-// apps/consumer/src/apply/dedupe.ts written out (the bench does not depend on the consumer): keep the two alike.
+// Run: `pnpm --filter @tally/bench dedupe-layouts [ids, default 1000000]`.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { CLAIM_IDS } from '@tally/db';
 import type pg from 'pg';
 import { databaseUrl, withClient } from './scratch.ts';
 import { median, progress } from './stats.ts';
@@ -35,28 +35,9 @@ interface Layout {
   claim: (client: pg.Client, ids: string[]) => Promise<number>;
 }
 
-// --- Layout A (and C): the consumer's own, claimSteps() and CLAIM_IDS of apps/consumer/src/apply/dedupe.ts as is.
+// --- Layout A (and C): the consumer's own claim (@tally/db's CLAIM_IDS), as is.
 
-const CLAIM_A = `WITH clock AS (
-  SELECT coalesce($2::timestamptz, now()) AT TIME ZONE 'UTC' AS utc
-), days AS (
-  SELECT utc::date AS day FROM clock
-  UNION ALL
-  SELECT utc::date - 1 FROM clock WHERE utc - utc::date::timestamp < interval '10 minutes'
-), claimed AS (
-  INSERT INTO seen_events (event_id, seen_on)
-  SELECT i.id, d.day FROM days d, (SELECT DISTINCT unnest($1::uuid[]) AS id) AS i ORDER BY d.day, i.id
-  ON CONFLICT DO NOTHING
-  RETURNING event_id
-), fresh AS (
-  SELECT c.event_id FROM claimed c
-  GROUP BY c.event_id
-  HAVING count(*) = (SELECT count(*) FROM days)
-    AND NOT EXISTS (
-      SELECT 1 FROM seen_events s WHERE s.event_id = c.event_id AND s.seen_on < (SELECT min(day) FROM days)
-    )
-)
-SELECT event_id::text AS id FROM fresh`;
+const CLAIM_A = CLAIM_IDS;
 
 function partitionedSchema(indexOptions: string): string {
   const partitions = DAYS.map(
