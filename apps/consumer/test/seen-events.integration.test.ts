@@ -2,11 +2,12 @@
 // are found, two transactions counting the same id at once count it once (also across midnight),
 // and the claim probes the index per id instead of scanning a day.
 import { randomUUID } from 'node:crypto';
+import type { ReportEvent } from '@tally/schemas';
 import { countedEvents, eventually, migratedDatabase, reportEvent, sql } from '@tally/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch } from '../src/apply/apply-batch.ts';
-import { CLAIM_IDS, claimNew } from '../src/apply/dedupe.ts';
+import { CLAIM_IDS } from '../src/apply/dedupe.ts';
 import type { GoodRecord } from '../src/decode-batch.ts';
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
@@ -16,6 +17,23 @@ beforeAll(async () => {
   pool = db.pool;
 });
 afterAll(() => db.drop());
+
+/**
+ * The claim alone (the batch statement's step), in the caller's transaction: claims the records' event ids; returns the events to count (each new id's first record).
+ * `clock` stands in for the transaction's start time, for tests around midnight.
+ */
+async function claimNew(client: pg.ClientBase, good: GoodRecord[], clock?: Date): Promise<ReportEvent[]> {
+  if (good.length === 0) return [];
+  const ids = [...new Set(good.map((r) => r.event.event_id))];
+  const { rows } = await client.query<{ id: string }>(CLAIM_IDS, [ids, clock?.toISOString() ?? null]);
+  const fresh = new Set(rows.map((r) => r.id));
+  const counted = [];
+  for (const record of good) {
+    if (!fresh.delete(record.event.event_id)) continue;
+    counted.push(record.event);
+  }
+  return counted;
+}
 
 const records = (ids: string[]): GoodRecord[] =>
   ids.map((id, i) => ({ offset: BigInt(i), event: reportEvent({ event_id: id }) }));

@@ -172,8 +172,8 @@ export async function check(
   const ledger = JSON.parse(readFileSync(s.ledgerFile, 'utf8')) as LedgerFile;
   const landed = await findLanded(s.brokers, s.topic, ledger.uncertain);
   // The ledger checked: what was accepted, and the events of unknown fate that Kafka holds.
-  const checkedFile = s.ledgerFile.replace(/\.json$/, '.with-landed.json');
-  writeFileSync(checkedFile, JSON.stringify(withLanded(ledger, landed)));
+  const checkedFile = landed.length === 0 ? s.ledgerFile : s.ledgerFile.replace(/\.json$/, '.with-landed.json');
+  if (landed.length > 0) writeFileSync(checkedFile, JSON.stringify(withLanded(ledger, landed)));
   const { code, output } = await runCheckLedger(checkedFile, s.databaseUrl);
   const mismatches = Number(/mismatches: (\d+)/.exec(output)?.[1] ?? Number.NaN);
   const rows = await withClient(s.databaseUrl, async (client) =>

@@ -56,7 +56,11 @@ export interface ApplyStatementRow {
   rows: number;
 }
 
-/** The statement's parameters: the batch's key and span, its records as arrays, the log's identity. */
+/**
+ * The statement's parameters: the batch's key and span, its records as arrays, the log's identity.
+ * TRICKY: `logIdentity` rides on the batch object the handler passes to applyBatch. Absent (a
+ * handler driven without a group loop), the identity stays as it was.
+ */
 export function applyBatchParams(batch: BatchToApply & { logIdentity?: BatchIdentity }): unknown[] {
   const { good, poison } = batch;
   return [

@@ -14,27 +14,6 @@
 // claims its ids in yesterday's partition too, and meets such a transaction's rows there. A batch
 // is one statement, its own transaction, cut off by the statement timeout (at most 4 minutes,
 // config.ts), so nothing from before midnight commits after the grace.
-import { CLAIM_IDS } from '@tally/db';
-import type { ReportEvent } from '@tally/schemas';
-import type pg from 'pg';
-import type { GoodRecord } from '../decode-batch.ts';
-
+//
 // The claim's SQL lives in @tally/db (dedupe-claim.ts), beside the table it writes.
 export { CLAIM_IDS, claimSteps, MIDNIGHT_GRACE } from '@tally/db';
-
-/**
- * Claims the records' event ids; returns the events to count (each new id's first record).
- * `clock` stands in for the transaction's start time, for tests around midnight.
- */
-export async function claimNew(client: pg.ClientBase, good: GoodRecord[], clock?: Date): Promise<ReportEvent[]> {
-  if (good.length === 0) return [];
-  const ids = [...new Set(good.map((r) => r.event.event_id))];
-  const { rows } = await client.query<{ id: string }>(CLAIM_IDS, [ids, clock?.toISOString() ?? null]);
-  const fresh = new Set(rows.map((r) => r.id));
-  const counted = [];
-  for (const record of good) {
-    if (!fresh.delete(record.event.event_id)) continue;
-    counted.push(record.event);
-  }
-  return counted;
-}
